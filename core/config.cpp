@@ -1,0 +1,249 @@
+#include "core/config.hpp"
+
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+namespace tern {
+namespace {
+
+// One row per variable: the table is both the parser and the help text, so
+// the two can never disagree.
+struct Setting {
+  const char* name;
+  const char* default_text;  // shown in --help; nullptr = required / computed
+  const char* help;
+  void (*apply)(Config&, const std::string& name, const std::string& value);
+};
+
+[[noreturn]] void bad(const std::string& name, const std::string& why) {
+  throw ConfigError(name + ": " + why);
+}
+
+std::uint64_t parse_uint(const std::string& name, const std::string& v, std::uint64_t min,
+                         std::uint64_t max) {
+  std::uint64_t out = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc{} || p != v.data() + v.size() || v.empty())
+    bad(name, "expected a whole number, got '" + v + "'");
+  if (out < min || out > max)
+    bad(name, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+  return out;
+}
+
+std::chrono::milliseconds parse_ms(const std::string& name, const std::string& v) {
+  return std::chrono::milliseconds(parse_uint(name, v, 1, 24ull * 3600 * 1000));
+}
+
+bool parse_bool(const std::string& name, const std::string& v) {
+  if (v == "1" || v == "on" || v == "true" || v == "yes") return true;
+  if (v == "0" || v == "off" || v == "false" || v == "no") return false;
+  bad(name, "expected on or off, got '" + v + "'");
+}
+
+void parse_listen(Config& c, const std::string& name, const std::string& v) {
+  auto colon = v.rfind(':');
+  if (colon == std::string::npos || colon == 0) bad(name, "expected host:port, got '" + v + "'");
+  std::string host = v.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  c.listen_host = host;
+  c.listen_port = static_cast<std::uint16_t>(parse_uint(name, v.substr(colon + 1), 0, 65535));
+}
+
+void parse_secret(std::string& out, const std::string& name, const std::string& v) {
+  if (v.size() < 32) bad(name, "must be at least 32 characters");
+  out = v;
+}
+
+void parse_url(std::string& out, const std::string& name, const std::string& v,
+               std::initializer_list<std::string_view> schemes) {
+  for (auto s : schemes)
+    if (v.starts_with(s)) {
+      out = v;
+      return;
+    }
+  bad(name, "unsupported URL '" + v + "'");
+}
+
+const std::vector<Setting>& settings() {
+  static const std::vector<Setting> table = {
+      {"TERN_LISTEN", "127.0.0.1:8080", "address and port to listen on", parse_listen},
+      {"TERN_THREADS", "number of cores", "event-loop threads, each with its own io_context",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.threads = static_cast<unsigned>(parse_uint(n, v, 1, 256));
+       }},
+      {"TERN_WORKERS", "1", "processes in cluster mode (a supervisor restarts them)",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.workers = static_cast<unsigned>(parse_uint(n, v, 1, 256));
+       }},
+      {"DATABASE_URL", "postgresql://127.0.0.1:5432/tern", "PostgreSQL connection URL",
+       [](Config& c, const std::string& n, const std::string& v) {
+         parse_url(c.database_url, n, v, {"postgres://", "postgresql://"});
+       }},
+      {"REDIS_URL", "redis://127.0.0.1:6379/0", "Redis URL (redis://[:password@]host:port/db)",
+       [](Config& c, const std::string& n, const std::string& v) {
+         parse_url(c.redis_url, n, v, {"redis://"});
+       }},
+      {"TERN_SESSION_STORE", "redis", "where sessions live: redis | postgres | memory",
+       [](Config& c, const std::string& n, const std::string& v) {
+         if (v != "redis" && v != "postgres" && v != "memory")
+           bad(n, "expected redis, postgres or memory, got '" + v + "'");
+         c.session_store = v;
+       }},
+      {"TERN_SESSION_SECRET", nullptr, "required: HMAC key for session cookies (>= 32 chars)",
+       [](Config& c, const std::string& n, const std::string& v) {
+         parse_secret(c.session_secret, n, v);
+       }},
+      {"TERN_JWT_SECRET", nullptr, "required: HMAC key for JWTs (>= 32 chars)",
+       [](Config& c, const std::string& n, const std::string& v) {
+         parse_secret(c.jwt_secret, n, v);
+       }},
+      {"TERN_UPLOAD_DIR", "var/uploads", "where uploaded images and thumbnails are stored",
+       [](Config& c, const std::string&, const std::string& v) { c.upload_dir = v; }},
+      {"TERN_WEB_ROOT", "web", "folder of the static web client",
+       [](Config& c, const std::string&, const std::string& v) { c.web_root = v; }},
+      {"TERN_PUBLIC_ORIGIN", "http://<TERN_LISTEN>", "the server's own origin (CSRF checks)",
+       [](Config& c, const std::string& n, const std::string& v) {
+         if (!v.starts_with("http://") && !v.starts_with("https://"))
+           bad(n, "expected an http:// or https:// origin, got '" + v + "'");
+         c.public_origin = v;
+       }},
+      {"TERN_MAX_UPLOAD_BYTES", "5242880", "largest accepted image upload",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.max_upload_bytes = parse_uint(n, v, 1024, 1ull << 30);
+       }},
+      {"TERN_MAX_HEADER_BYTES", "16384", "largest request head (request line + headers) -> 431",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.max_header_bytes = parse_uint(n, v, 1024, 1 << 20);
+       }},
+      {"TERN_MAX_BODY_BYTES", "1048576", "default largest request body per route -> 413",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.max_body_bytes = parse_uint(n, v, 0, 1ull << 30);
+       }},
+      {"TERN_MAX_CONNECTIONS", "10000", "open connections per process; more are refused",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.max_connections = parse_uint(n, v, 1, 1'000'000);
+       }},
+      {"TERN_HEADER_TIMEOUT_MS", "10000", "time a client has to send a request head",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.header_timeout = parse_ms(n, v);
+       }},
+      {"TERN_IDLE_TIMEOUT_MS", "60000", "idle keep-alive connections are closed after this",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.idle_timeout = parse_ms(n, v);
+       }},
+      {"TERN_DRAIN_TIMEOUT_MS", "10000", "on SIGTERM, how long in-flight requests may finish",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.drain_timeout = parse_ms(n, v);
+       }},
+      {"TERN_POOL_THREADS", "number of cores", "CPU worker pool threads (hashing, images)",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.pool_threads = static_cast<unsigned>(parse_uint(n, v, 1, 256));
+       }},
+      {"TERN_POOL_QUEUE", "1024", "worker pool queue bound; a full queue answers 503",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.pool_queue = parse_uint(n, v, 1, 1'000'000);
+       }},
+      {"TERN_ACCESS_LOG", "on", "one log line per request: on | off",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.access_log = parse_bool(n, v);
+       }},
+      {"TERN_LOG_LEVEL", "info", "debug | info | warn | error",
+       [](Config& c, const std::string& n, const std::string& v) {
+         if (v != "debug" && v != "info" && v != "warn" && v != "error")
+           bad(n, "expected debug, info, warn or error, got '" + v + "'");
+         c.log_level = v;
+       }},
+  };
+  return table;
+}
+
+std::string trim(std::string_view s) {
+  auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string_view::npos) return {};
+  auto e = s.find_last_not_of(" \t\r");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+}  // namespace
+
+Config load_config(const EnvLookup& env) {
+  Config c;
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  c.threads = cores;
+  c.pool_threads = cores;
+  c.database_url = "postgresql://127.0.0.1:5432/tern";
+  c.redis_url = "redis://127.0.0.1:6379/0";
+  c.upload_dir = "var/uploads";
+  c.web_root = "web";
+  for (const auto& s : settings()) {
+    auto value = env(s.name);
+    if (!value) {
+      if (!s.default_text) bad(s.name, "is required but not set (see tern --help)");
+      continue;
+    }
+    s.apply(c, s.name, *value);
+  }
+  if (c.public_origin.empty())
+    c.public_origin = "http://" + c.listen_host + ":" + std::to_string(c.listen_port);
+  return c;
+}
+
+std::map<std::string, std::string> parse_dotenv(std::string_view text) {
+  std::map<std::string, std::string> out;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    auto nl = text.find('\n', pos);
+    std::string line = trim(text.substr(pos, nl == std::string_view::npos ? text.npos : nl - pos));
+    pos = nl == std::string_view::npos ? text.size() + 1 : nl + 1;
+    if (line.empty() || line[0] == '#') continue;
+    if (line.starts_with("export ")) line = trim(line.substr(7));
+    auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    std::string key = trim(line.substr(0, eq));
+    std::string value = trim(line.substr(eq + 1));
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+        value.back() == value.front())
+      value = value.substr(1, value.size() - 2);
+    if (!key.empty()) out[key] = value;
+  }
+  return out;
+}
+
+EnvLookup process_env(const std::string& dotenv_path) {
+  std::map<std::string, std::string> file;
+  if (std::ifstream in{dotenv_path}) {
+    std::stringstream ss;
+    ss << in.rdbuf();
+    file = parse_dotenv(ss.str());
+  }
+  return [file = std::move(file)](std::string_view name) -> std::optional<std::string> {
+    std::string key(name);
+    if (const char* v = std::getenv(key.c_str())) return std::string(v);
+    if (auto it = file.find(key); it != file.end()) return it->second;
+    return std::nullopt;
+  };
+}
+
+std::string config_help() {
+  std::string out =
+      "usage: tern [serve | migrate | --help]\n\n"
+      "Configuration comes from environment variables, layered over ./.env:\n\n";
+  for (const auto& s : settings()) {
+    std::string line = "  ";
+    line += s.name;
+    line.resize(26, ' ');
+    line += s.help;
+    line += "\n";
+    out += line;
+    out += std::string(26, ' ') + "default: " + (s.default_text ? s.default_text : "(none)") +
+           "\n";
+  }
+  return out;
+}
+
+}  // namespace tern

@@ -1,0 +1,71 @@
+// Configuration from environment variables, with an optional .env file
+// underneath them. Every setting has a default and a line of help; a value that
+// does not parse, or a required one that is missing, is a ConfigError naming the
+// variable, so start-up stops with one clear line instead of running
+// half-configured.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace tern {
+
+struct Config {
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8080;
+  unsigned threads = 1;  // event-loop threads
+  unsigned workers = 1;  // processes in cluster mode
+
+  std::string database_url;
+  std::string redis_url;
+  std::string session_store = "redis";
+  std::string session_secret;
+  std::string jwt_secret;
+  std::string upload_dir;
+  std::string web_root;
+  std::string public_origin;
+
+  std::size_t max_upload_bytes = 5 << 20;
+  std::size_t max_header_bytes = 16 << 10;
+  std::size_t max_body_bytes = 1 << 20;
+  std::size_t max_connections = 10000;
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds drain_timeout{10'000};
+
+  unsigned pool_threads = 1;
+  std::size_t pool_queue = 1024;
+
+  bool access_log = true;
+  std::string log_level = "info";
+};
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Looks a variable up; nullopt when it is not set.
+using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
+
+// Builds the configuration; throws ConfigError on the first bad or missing value.
+Config load_config(const EnvLookup& env);
+
+// The process environment layered over the variables of `dotenv_path` (if the
+// file exists). Variables already in the environment win, as with dotenv.
+EnvLookup process_env(const std::string& dotenv_path = ".env");
+
+// Parses KEY=VALUE lines (comments, blank lines, `export`, quotes allowed).
+std::map<std::string, std::string> parse_dotenv(std::string_view text);
+
+// The `tern --help` text: every variable with its default and meaning.
+std::string config_help();
+
+}  // namespace tern

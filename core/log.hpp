@@ -1,0 +1,45 @@
+// Logging: one line per event on stderr, "<UTC time> <level> <message>".
+//
+// An event-loop thread must not block on a slow stderr (a full pipe, a slow
+// terminal), so a loop thread calls buffer_this_thread(): its lines collect in
+// a thread-local buffer that is handed to the worker pool in batches, one
+// batch in flight at a time so lines keep their order. Other threads (start-up,
+// pool threads) write directly. If the pool cannot keep up, the buffer is
+// capped and the overflow counted in dropped_lines() rather than growing.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace tern {
+class ThreadPool;
+}
+
+namespace tern::log {
+
+enum class Level { debug = 0, info = 1, warn = 2, error = 3 };
+
+void set_level(Level level);
+Level parse_level(std::string_view name);  // unknown names mean info
+bool enabled(Level level);
+
+void write(Level level, std::string_view message);
+inline void debug(std::string_view m) { write(Level::debug, m); }
+inline void info(std::string_view m) { write(Level::info, m); }
+inline void warn(std::string_view m) { write(Level::warn, m); }
+inline void error(std::string_view m) { write(Level::error, m); }
+
+// Appends a finished line (no level, no time added) — the access log.
+void raw(std::string_view line);
+
+// Makes this thread buffer its lines and flush them through `pool`.
+void buffer_this_thread(ThreadPool& pool);
+// Hands the buffered lines to the pool (call periodically and at shutdown).
+void flush_this_thread();
+// Writes the buffered lines synchronously (at thread exit, when blocking is fine).
+void flush_this_thread_now();
+
+std::uint64_t dropped_lines();
+
+}  // namespace tern::log

@@ -1,0 +1,45 @@
+#include "core/thread_pool.hpp"
+
+namespace tern {
+
+ThreadPool::ThreadPool(unsigned threads, std::size_t max_queue) : max_queue_(max_queue) {
+  threads_.reserve(threads);
+  for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+bool ThreadPool::try_post_keep(std::unique_ptr<Job>& job) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ || queue_.size() >= max_queue_) return false;
+    queue_.push_back(std::move(job));
+    depth_.store(queue_.size(), std::memory_order_relaxed);
+  }
+  cv_.notify_one();
+  return true;
+}
+
+void ThreadPool::work() {
+  for (;;) {
+    std::unique_ptr<Job> job;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      job = std::move(queue_.front());
+      queue_.pop_front();
+      depth_.store(queue_.size(), std::memory_order_relaxed);
+    }
+    job->run();
+  }
+}
+
+}  // namespace tern

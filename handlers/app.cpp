@@ -1,0 +1,24 @@
+#include "handlers/app.hpp"
+
+#include "handlers/ops.hpp"
+
+namespace tern::handlers {
+
+using http::Request;
+using http::Response;
+
+App::App(const Config& config, ThreadPool& pool)
+    : config_(config), router_(config.max_body_bytes), web_(config.web_root, pool) {
+  add_ops_routes(router_);
+
+  // The single-page client: its own routes all serve index.html, and any
+  // other GET falls through to the files under web/.
+  auto spa = [this](Request& req, Response& res) -> asio::awaitable<void> {
+    co_await web_.serve_file("index.html", req, res);
+  };
+  for (const char* path : {"/", "/join", "/login", "/profile", "/users/:id", "/hashtag"})
+    router_.get(path, spa);
+  router_.fallback([this](Request& req, Response& res) { return web_.serve(req, res); });
+}
+
+}  // namespace tern::handlers

@@ -1,0 +1,82 @@
+// tern: start-up and shutdown. Reads the configuration (a bad setting ends
+// here with one line naming it), starts the worker pool and the event loops,
+// and waits for SIGTERM or SIGINT to drain and exit 0.
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+
+#include "core/config.hpp"
+#include "core/log.hpp"
+#include "core/thread_pool.hpp"
+#include "handlers/app.hpp"
+#include "http/server.hpp"
+
+namespace {
+
+int serve(const tern::Config& config) {
+  tern::log::set_level(tern::log::parse_level(config.log_level));
+  std::signal(SIGPIPE, SIG_IGN);
+
+  tern::ThreadPool pool(config.pool_threads, config.pool_queue);
+  tern::handlers::App app(config, pool);
+
+  tern::http::ServerOptions options;
+  options.host = config.listen_host;
+  options.port = config.listen_port;
+  options.threads = config.threads;
+  options.max_connections = config.max_connections;
+  options.drain_timeout = config.drain_timeout;
+  options.connection.max_header_bytes = config.max_header_bytes;
+  options.connection.header_timeout = config.header_timeout;
+  options.connection.idle_timeout = config.idle_timeout;
+  options.connection.access_log = config.access_log;
+
+  tern::http::Server server(options, app.router(), pool);
+  try {
+    server.start();
+  } catch (const std::system_error& e) {
+    std::fprintf(stderr, "tern: cannot listen on %s:%u: %s\n", config.listen_host.c_str(),
+                 config.listen_port, e.code().message().c_str());
+    return 1;
+  }
+  tern::log::info("tern listening on http://" + config.listen_host + ":" +
+                  std::to_string(server.port()) + " (" + std::to_string(config.threads) +
+                  " loop threads, " + std::to_string(config.pool_threads) + " pool threads)");
+
+  asio::io_context signals_io;
+  asio::signal_set signals(signals_io, SIGTERM, SIGINT);
+  signals.async_wait([&](const std::error_code&, int signo) {
+    tern::log::info(std::string("received ") + (signo == SIGTERM ? "SIGTERM" : "SIGINT") +
+                    ", draining");
+  });
+  signals_io.run();
+  server.shutdown();
+  tern::log::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string command = argc > 1 ? argv[1] : "serve";
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::cout << tern::config_help();
+    return 0;
+  }
+  if (command != "serve") {
+    std::fprintf(stderr, "tern: unknown command '%s' (see tern --help)\n", command.c_str());
+    return 2;
+  }
+  tern::Config config;
+  try {
+    config = tern::load_config(tern::process_env());
+  } catch (const tern::ConfigError& e) {
+    std::fprintf(stderr, "tern: %s\n", e.what());
+    return 2;
+  }
+  return serve(config);
+}

@@ -1,0 +1,295 @@
+#include "http/connection.hpp"
+
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include <charconv>
+
+#include "core/log.hpp"
+#include "core/thread_pool.hpp"
+#include "http/error.hpp"
+
+namespace tern::http {
+namespace {
+
+using asio::ip::tcp;
+
+constexpr std::size_t kFlushAt = 64 << 10;       // write out batched responses past this
+constexpr std::size_t kLingerBytes = 256 << 10;  // unread input discarded before closing
+constexpr std::chrono::milliseconds kLingerTime{1000};
+
+std::string_view error_code_for(int status) {
+  switch (status) {
+    case 413: return "body_too_large";
+    case 417: return "expectation_failed";
+    case 431: return "header_too_large";
+    case 505: return "http_version_not_supported";
+    default: return "bad_request";
+  }
+}
+
+void append_uint(std::string& out, std::uint64_t n) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, r.ptr);
+}
+
+}  // namespace
+
+Connection::Connection(tcp::socket socket, LoopContext& loop)
+    : socket_(std::move(socket)),
+      loop_(loop),
+      parser_(loop.options.max_header_bytes, [this](Request& req) {
+        // Routing happens as soon as the head is parsed, so the route's body
+        // limit is known before any body byte is accepted.
+        match_ = loop_.router.match(req);
+        return match_.max_body;
+      }) {
+  self_ = loop_.connections.insert(loop_.connections.end(), this);
+  std::error_code ec;
+  socket_.set_option(tcp::no_delay(true), ec);
+  socket_.non_blocking(true, ec);
+  auto peer = socket_.remote_endpoint(ec);
+  if (!ec) remote_ = peer.address().to_string();
+}
+
+Connection::~Connection() { loop_.connections.erase(self_); }
+
+void Connection::set_deadline(std::chrono::milliseconds from_now) {
+  deadline_ = Clock::now() + from_now;
+}
+
+void Connection::expire_if_due(Clock::time_point now) {
+  if (now < deadline_) return;
+  timed_out_ = true;
+  deadline_ = Clock::time_point::max();
+  std::error_code ec;
+  socket_.cancel(ec);
+}
+
+void Connection::close_if_idle() {
+  if (state_ != State::idle) return;
+  std::error_code ec;
+  socket_.cancel(ec);
+}
+
+void Connection::force_close() {
+  state_ = State::closing;
+  std::error_code ec;
+  socket_.cancel(ec);
+}
+
+asio::awaitable<void> Connection::run() {
+  set_deadline(loop_.options.idle_timeout);
+  bool graceful = false;  // close with a lingering read, as after a response
+  for (;;) {
+    if (!out_.empty() && !co_await flush()) break;
+    if (loop_.draining && !parser_.in_message()) break;
+    if (state_ == State::closing) break;
+
+    std::error_code ec;
+    std::size_t n = socket_.read_some(asio::buffer(loop_.read_buffer), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      // Nothing buffered: wait for the socket, under the deadline that fits
+      // what we are waiting for.
+      if (!parser_.in_message()) {
+        state_ = State::idle;
+        set_deadline(loop_.options.idle_timeout);
+      } else if (!parser_.head_complete()) {
+        state_ = State::reading_head;
+        deadline_ = request_start_ + loop_.options.header_timeout;
+      } else {
+        state_ = State::reading_body;
+        set_deadline(loop_.options.idle_timeout);
+      }
+      std::error_code wait_ec;
+      co_await socket_.async_wait(tcp::socket::wait_read,
+                                  asio::redirect_error(asio::use_awaitable, wait_ec));
+      if (wait_ec) break;
+      continue;
+    }
+    if (ec) break;  // end of stream or reset
+    bool keep_going = co_await consume(std::string_view(loop_.read_buffer.data(), n));
+    if (!keep_going) {
+      graceful = true;
+      break;
+    }
+  }
+
+  if (timed_out_ && parser_.in_message() && state_ != State::writing) {
+    // A client too slow to send its request learns why it is dropped;
+    // best effort, without waiting for the socket.
+    response_.clear();
+    response_.error(408, "request_timeout", "request not received in time");
+    out_.clear();
+    response_.serialize(out_, false, false, false);
+    std::error_code ec;
+    socket_.write_some(asio::buffer(out_), ec);
+  }
+  if (graceful && socket_.is_open()) co_await linger_close();
+  std::error_code ec;
+  socket_.close(ec);
+}
+
+asio::awaitable<bool> Connection::consume(std::string_view data) {
+  auto step = [this](std::string_view& bytes) {
+    if (!parser_.in_message()) request_start_ = Clock::now();
+    std::size_t used = 0;
+    auto event = parser_.feed(bytes.data(), bytes.size(), used);
+    bytes.remove_prefix(used);
+    return event;
+  };
+
+  auto event = step(data);
+  if (event == RequestParser::Event::message_complete) {
+    // `data` views the loop's shared read buffer, which other connections
+    // reuse while this one awaits its handler: keep the rest of it here.
+    pending_.assign(data.data(), data.size());
+    std::size_t offset = 0;
+    for (;;) {
+      if (!co_await answer()) co_return false;
+      std::string_view rest(pending_.data() + offset, pending_.size() - offset);
+      if (rest.empty()) break;
+      std::size_t before = rest.size();
+      event = step(rest);
+      offset += before - rest.size();
+      if (event != RequestParser::Event::message_complete) break;
+    }
+    pending_.clear();
+  }
+  if (event == RequestParser::Event::error) {
+    co_await answer_parse_error();
+    co_return false;
+  }
+  if (parser_.head_complete() && parser_.expects_continue() && !continue_sent_) {
+    // The body is acceptable (its length passed the route's limit while the
+    // head was parsed): invite the client to send it.
+    out_ += "HTTP/1.1 100 Continue\r\n\r\n";
+    continue_sent_ = true;
+  }
+  co_return true;
+}
+
+asio::awaitable<bool> Connection::answer() {
+  state_ = State::handling;
+  deadline_ = Clock::time_point::max();  // handlers bound their own waits
+  Request& req = parser_.request();
+  req.remote_address = remote_;
+  req.received_at = request_start_;
+  response_.clear();
+
+  try {
+    co_await loop_.router.dispatch(req, response_, match_);
+  } catch (const HttpError& e) {
+    response_.error(e.status(), e.code(), e.what());
+  } catch (const PoolFull&) {
+    response_.clear();
+    response_.error(503, "overloaded", "the server is busy; try again");
+    response_.set_header("Retry-After", "1");
+  } catch (const std::exception& e) {
+    std::string line = "unhandled error in ";
+    line += req.method_text;
+    line += ' ';
+    line += req.target;
+    line += ": ";
+    line += e.what();
+    log::error(line);
+    response_.clear();
+    response_.error(500, "internal_error", "internal server error");
+  }
+
+  bool keep_alive = req.keep_alive && !response_.close && !loop_.draining;
+  std::size_t before = out_.size();
+  response_.serialize(out_, keep_alive, req.is_http10(), req.method == Method::head);
+  if (loop_.options.access_log) access_log(req, out_.size() - before);
+  parser_.next();
+  continue_sent_ = false;
+  state_ = State::idle;
+  if (!keep_alive) {
+    co_await flush();
+    co_return false;
+  }
+  if (out_.size() >= kFlushAt) co_return co_await flush();
+  co_return true;
+}
+
+asio::awaitable<bool> Connection::flush() {
+  if (out_.empty()) co_return true;
+  auto previous = state_;
+  state_ = State::writing;
+  set_deadline(loop_.options.idle_timeout);  // a client that never reads is dropped
+  std::error_code ec;
+  co_await asio::async_write(socket_, asio::buffer(out_),
+                             asio::redirect_error(asio::use_awaitable, ec));
+  if (out_.capacity() > (256 << 10))
+    out_ = std::string();
+  else
+    out_.clear();
+  state_ = previous;
+  co_return !ec;
+}
+
+asio::awaitable<void> Connection::answer_parse_error() {
+  int status = parser_.error_status();
+  response_.clear();
+  response_.error(status, error_code_for(status), parser_.error_reason());
+  std::size_t before = out_.size();
+  response_.serialize(out_, false, false, false);
+  if (loop_.options.access_log) {
+    std::string line = "access ";
+    line += remote_;
+    line += " - - ";
+    append_uint(line, static_cast<std::uint64_t>(status));
+    line += ' ';
+    append_uint(line, out_.size() - before);
+    line += " 0us";
+    log::info(line);
+  }
+  co_await flush();
+}
+
+asio::awaitable<void> Connection::linger_close() {
+  // Closing a socket with unread input makes the kernel send RST, which can
+  // destroy the response we just wrote before the client reads it. So: stop
+  // sending, then read and discard for a short, bounded while.
+  std::error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) co_return;
+  state_ = State::closing;
+  set_deadline(kLingerTime);
+  std::size_t discarded = 0;
+  while (discarded < kLingerBytes && !timed_out_) {
+    std::size_t n = socket_.read_some(asio::buffer(loop_.read_buffer), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      std::error_code wait_ec;
+      co_await socket_.async_wait(tcp::socket::wait_read,
+                                  asio::redirect_error(asio::use_awaitable, wait_ec));
+      if (wait_ec) break;
+      continue;
+    }
+    if (ec) break;
+    discarded += n;
+  }
+}
+
+void Connection::access_log(const Request& req, std::size_t bytes) {
+  auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - request_start_).count();
+  std::string line = "access ";
+  line += remote_;
+  line += ' ';
+  line += req.method_text;
+  line += ' ';
+  line += req.target;
+  line += ' ';
+  append_uint(line, static_cast<std::uint64_t>(response_.status));
+  line += ' ';
+  append_uint(line, bytes);
+  line += ' ';
+  append_uint(line, static_cast<std::uint64_t>(micros));
+  line += "us";
+  log::info(line);
+}
+
+}  // namespace tern::http

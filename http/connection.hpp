@@ -1,0 +1,95 @@
+// One client connection: a coroutine that reads, parses, dispatches and
+// writes, top to bottom, until the peer leaves or a limit ends it.
+//
+// Reading does not use a per-connection buffer. The socket is non-blocking;
+// the connection reads into a buffer owned by its loop thread and feeds the
+// bytes straight to the parser, which copies what it keeps into the request.
+// An idle connection therefore costs only its parser and a few small strings,
+// which is what lets a process hold 10,000 of them in a few tens of MiB. Bytes
+// that belong to a later pipelined request are kept in `pending_`.
+//
+// Timeouts are deadlines, not timers: the connection stores when it must
+// have made progress, and its loop's sweeper (see LoopContext) closes those
+// past due. Setting a deadline is a store, not a timer operation.
+#pragma once
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+
+#include <chrono>
+#include <list>
+#include <string>
+
+#include "http/parser.hpp"
+#include "http/response.hpp"
+#include "http/router.hpp"
+
+namespace tern::http {
+
+struct ConnectionOptions {
+  std::size_t max_header_bytes = 16 << 10;
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds idle_timeout{60'000};
+  bool access_log = true;
+};
+
+class Connection;
+
+// What the connections of one loop thread share. Touched only on that thread.
+struct LoopContext {
+  const Router& router;
+  ConnectionOptions options;
+  bool draining = false;  // finish the request in hand, then close
+  std::list<Connection*> connections;
+  std::string read_buffer = std::string(64 << 10, '\0');
+};
+
+class Connection {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  Connection(asio::ip::tcp::socket socket, LoopContext& loop);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  asio::awaitable<void> run();
+
+  // For the sweeper: closes the connection if its deadline has passed.
+  void expire_if_due(Clock::time_point now);
+  // For draining: closes the connection now if it is between requests.
+  void close_if_idle();
+  // For the end of draining: closes it whatever it is doing.
+  void force_close();
+
+ private:
+  enum class State { idle, reading_head, reading_body, handling, writing, closing };
+
+  // Parses `data`, answering each complete request; false once the
+  // connection must close. Bytes after a completed request move to pending_
+  // before anything is awaited, since `data` may be the loop's shared buffer.
+  asio::awaitable<bool> consume(std::string_view data);
+  asio::awaitable<bool> answer();
+  asio::awaitable<bool> flush();
+  asio::awaitable<void> answer_parse_error();
+  asio::awaitable<void> linger_close();
+  void set_deadline(std::chrono::milliseconds from_now);
+  void access_log(const Request& req, std::size_t bytes);
+
+  asio::ip::tcp::socket socket_;
+  LoopContext& loop_;
+  std::list<Connection*>::iterator self_;
+  RequestParser parser_;
+  Match match_;
+  Response response_;
+  std::string out_;
+  std::string pending_;
+  std::string remote_;
+  State state_ = State::idle;
+  Clock::time_point deadline_ = Clock::time_point::max();
+  Clock::time_point request_start_{};
+  bool continue_sent_ = false;
+  bool timed_out_ = false;
+};
+
+}  // namespace tern::http

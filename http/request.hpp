@@ -1,0 +1,68 @@
+// A parsed HTTP request. The views (target, path, header names and values)
+// point into storage the request owns, filled by RequestParser; a connection
+// reuses one Request for every request it carries, so in steady state parsing
+// allocates nothing.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "http/url.hpp"
+
+namespace tern::http {
+
+enum class Method : std::uint8_t { get, head, post, put, patch, del, options, other };
+
+std::string_view method_name(Method m);
+
+struct Header {
+  std::string_view name;  // lower-cased
+  std::string_view value;
+};
+
+class Request {
+ public:
+  Method method = Method::other;
+  std::string_view method_text;  // as sent, for logs and 405s of unknown methods
+  std::string_view target;       // request-target as sent
+  std::string_view path;         // target up to '?', still percent-encoded
+  std::string_view query;        // after '?', without it
+  unsigned version_major = 1;
+  unsigned version_minor = 1;
+  std::vector<Header> headers;
+  std::string body;
+  bool keep_alive = true;
+
+  // Set by the router: the decoded values of the route's :param segments.
+  std::vector<std::pair<std::string_view, std::string>> params;
+  // Peer address ("127.0.0.1"), set by the connection.
+  std::string remote_address;
+  std::chrono::steady_clock::time_point received_at;
+
+  // First header with this lower-case name.
+  std::optional<std::string_view> header(std::string_view lower_name) const;
+  // Value of a :param segment; empty if the route has none of that name.
+  std::string_view param(std::string_view name) const;
+  // The query string, decoded on first use; throws HttpError 400 if malformed.
+  const Params& query_params();
+  // The body as fields, from a flat JSON object or an urlencoded form; throws
+  // HttpError 400 (malformed) or 415 (another content type).
+  Params fields();
+
+  bool is_http10() const { return version_major == 1 && version_minor == 0; }
+
+  // Forgets this request but keeps the allocated capacity.
+  void clear();
+
+ private:
+  friend class RequestParser;
+  std::string head_;  // backing store for target and headers
+  std::optional<Params> query_params_;
+};
+
+}  // namespace tern::http

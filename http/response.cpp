@@ -1,0 +1,121 @@
+#include "http/response.hpp"
+
+#include <charconv>
+#include <stdexcept>
+
+#include "http/date.hpp"
+#include "http/json_writer.hpp"
+#include "http/status.hpp"
+
+namespace tern::http {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if ((a[i] | 0x20) != (b[i] | 0x20)) return false;
+  return true;
+}
+
+void append_number(std::string& out, std::size_t n) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, r.ptr);
+}
+
+// A CR or LF in a header would let its value start a new header or body.
+void check_header(std::string_view name, std::string_view value) {
+  for (char c : name)
+    if (c == '\r' || c == '\n' || c == ':' || c == ' ') throw std::invalid_argument("bad header name");
+  for (char c : value)
+    if (c == '\r' || c == '\n') throw std::invalid_argument("bad header value");
+}
+
+}  // namespace
+
+void Response::set_header(std::string_view name, std::string value) {
+  check_header(name, value);
+  for (auto& [n, v] : headers_)
+    if (iequals(n, name)) {
+      v = std::move(value);
+      return;
+    }
+  headers_.emplace_back(std::string(name), std::move(value));
+}
+
+void Response::add_header(std::string name, std::string value) {
+  check_header(name, value);
+  headers_.emplace_back(std::move(name), std::move(value));
+}
+
+std::optional<std::string_view> Response::header(std::string_view name) const {
+  for (const auto& [n, v] : headers_)
+    if (iequals(n, name)) return v;
+  return std::nullopt;
+}
+
+void Response::text(int code, std::string text, std::string type) {
+  status = code;
+  body = std::move(text);
+  content_type = std::move(type);
+}
+
+void Response::json(int code, std::string json_text) {
+  status = code;
+  body = std::move(json_text);
+  content_type = "application/json";
+}
+
+void Response::error(int code, std::string_view error_code, std::string_view message) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().key("error").begin_object();
+  w.field("code", error_code).field("message", message);
+  w.end_object().end_object();
+  json(code, std::move(out));
+}
+
+void Response::clear() {
+  status = 200;
+  content_type.clear();
+  if (body.capacity() > (64 << 10)) body = std::string();
+  body.clear();
+  close = false;
+  headers_.clear();
+}
+
+void Response::serialize(std::string& out, bool keep_alive, bool http10, bool omit_body) const {
+  // 1xx, 204 and 304 never carry a body (RFC 9110 §6.4.1).
+  bool bodiless = status < 200 || status == 204 || status == 304;
+  out += http10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  append_number(out, static_cast<std::size_t>(status));
+  out += ' ';
+  out += reason_phrase(status);
+  out += "\r\nServer: tern\r\nDate: ";
+  out += current_http_date();
+  out += "\r\n";
+  if (!content_type.empty() && !bodiless) {
+    out += "Content-Type: ";
+    out += content_type;
+    out += "\r\n";
+  }
+  if (!bodiless) {
+    out += "Content-Length: ";
+    append_number(out, body.size());
+    out += "\r\n";
+  }
+  if (!keep_alive)
+    out += "Connection: close\r\n";
+  else if (http10)
+    out += "Connection: keep-alive\r\n";
+  for (const auto& [n, v] : headers_) {
+    out += n;
+    out += ": ";
+    out += v;
+    out += "\r\n";
+  }
+  out += "\r\n";
+  if (!omit_body && !bodiless) out += body;
+}
+
+}  // namespace tern::http

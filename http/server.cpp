@@ -1,0 +1,175 @@
+#include "http/server.hpp"
+
+#include <asio/redirect_error.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "core/log.hpp"
+#include "core/thread_pool.hpp"
+
+namespace tern::http {
+namespace {
+
+using asio::ip::tcp;
+using namespace std::chrono_literals;
+
+// SO_REUSEPORT is what lets every loop thread (and every cluster process)
+// own an acceptor on the same port.
+using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+constexpr std::string_view kRefusal =
+    "HTTP/1.1 503 Service Unavailable\r\nServer: tern\r\nContent-Type: application/json\r\n"
+    "Retry-After: 1\r\nConnection: close\r\nContent-Length: 76\r\n\r\n"
+    "{\"error\":{\"code\":\"too_many_connections\",\"message\":\"connection limit reached\"}}";
+
+}  // namespace
+
+struct Server::Loop {
+  Loop(const Router& router, const ConnectionOptions& options)
+      : context{router, options, false, {}, std::string(64 << 10, '\0')}, io(1), acceptor(io), ticker(io) {}
+
+  // Declared first so it outlives the io_context: destroying the context
+  // destroys suspended connection coroutines, which unregister from it.
+  LoopContext context;
+  asio::io_context io;
+  tcp::acceptor acceptor;
+  asio::steady_timer ticker;
+  std::thread thread;
+};
+
+Server::Server(ServerOptions options, const Router& router, ThreadPool& pool)
+    : options_(std::move(options)), router_(router), pool_(pool) {}
+
+Server::~Server() { shutdown(); }
+
+void Server::start() {
+  tcp::endpoint endpoint(asio::ip::make_address(options_.host), options_.port);
+  for (unsigned i = 0; i < std::max(1u, options_.threads); ++i) {
+    auto loop = std::make_unique<Loop>(router_, options_.connection);
+    loop->acceptor.open(endpoint.protocol());
+    loop->acceptor.set_option(tcp::acceptor::reuse_address(true));
+    loop->acceptor.set_option(reuse_port(true));
+    loop->acceptor.bind(endpoint);
+    loop->acceptor.listen(asio::socket_base::max_listen_connections);
+    // With port 0 the first bind picks the port; the others must share it.
+    endpoint.port(loop->acceptor.local_endpoint().port());
+    loops_.push_back(std::move(loop));
+  }
+  port_ = endpoint.port();
+  for (auto& loop : loops_) loop->thread = std::thread([this, l = loop.get()] { run_loop(*l); });
+}
+
+void Server::run_loop(Loop& loop) {
+  log::buffer_this_thread(pool_);
+
+  auto accept = [this, &loop]() -> asio::awaitable<void> {
+    for (;;) {
+      std::error_code ec;
+      tcp::socket socket =
+          co_await loop.acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        if (!loop.acceptor.is_open()) co_return;
+        // Out of descriptors or memory: back off instead of spinning.
+        log::warn("accept failed: " + ec.message());
+        asio::steady_timer pause(loop.io, 50ms);
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        continue;
+      }
+      if (open_.load(std::memory_order_relaxed) >= options_.max_connections) {
+        std::error_code ignored;
+        socket.non_blocking(true, ignored);
+        socket.write_some(asio::buffer(kRefusal), ignored);
+        continue;  // closed by the socket's destructor
+      }
+      open_.fetch_add(1, std::memory_order_relaxed);
+      asio::co_spawn(
+          loop.io,
+          [this, &loop, s = std::move(socket)]() mutable -> asio::awaitable<void> {
+            try {
+              Connection connection(std::move(s), loop.context);
+              co_await connection.run();
+            } catch (const std::exception& e) {
+              log::error(std::string("connection ended by an error: ") + e.what());
+            }
+            open_.fetch_sub(1, std::memory_order_relaxed);
+          },
+          asio::detached);
+    }
+  };
+
+  // The ticker enforces connection deadlines and hands log lines to the pool.
+  auto tick = [&loop]() -> asio::awaitable<void> {
+    auto shortest = std::min(loop.context.options.header_timeout, loop.context.options.idle_timeout);
+    auto period = std::clamp<std::chrono::milliseconds>(shortest / 4, 10ms, 100ms);
+    for (;;) {
+      loop.ticker.expires_after(period);
+      std::error_code ec;
+      co_await loop.ticker.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return;
+      auto now = Connection::Clock::now();
+      // expire_if_due never unlinks (the coroutine does, later), so the
+      // iteration is safe.
+      for (Connection* c : loop.context.connections) c->expire_if_due(now);
+      log::flush_this_thread();
+    }
+  };
+
+  asio::co_spawn(loop.io, accept, asio::detached);
+  asio::co_spawn(loop.io, tick, asio::detached);
+  for (;;) {
+    try {
+      loop.io.run();
+      break;
+    } catch (const std::exception& e) {
+      log::error(std::string("event loop error: ") + e.what());
+    }
+  }
+  log::flush_this_thread_now();
+}
+
+void Server::shutdown() {
+  if (stopped_ || loops_.empty()) return;
+  stopped_ = true;
+
+  for (auto& loop : loops_) {
+    asio::post(loop->io, [l = loop.get()] {
+      std::error_code ec;
+      l->acceptor.close(ec);
+      l->context.draining = true;
+      for (Connection* c : l->context.connections) c->close_if_idle();
+    });
+  }
+  // Wait for the requests in flight, but not forever. This runs on the main
+  // thread, which may block.
+  auto deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
+  while (open_.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(5ms);
+  if (open_.load() > 0) {
+    log::warn("drain timeout: closing " + std::to_string(open_.load()) + " connections");
+    for (auto& loop : loops_)
+      asio::post(loop->io, [l = loop.get()] {
+        for (Connection* c : l->context.connections) c->force_close();
+      });
+    std::this_thread::sleep_for(50ms);
+  }
+  for (auto& loop : loops_) {
+    asio::post(loop->io, [l = loop.get()] {
+      l->ticker.cancel();
+      l->io.stop();
+    });
+  }
+  for (auto& loop : loops_)
+    if (loop->thread.joinable()) loop->thread.join();
+}
+
+}  // namespace tern::http

@@ -1,0 +1,68 @@
+// The server: N event-loop threads, each with its own io_context and its own
+// SO_REUSEPORT acceptor on the same port, so the kernel spreads connections
+// and a connection never leaves the thread that accepted it. Nothing is shared
+// between loops but the router (read-only) and one atomic connection count.
+//
+// shutdown() drains: acceptors close, idle connections close, requests in
+// flight finish and are answered with "Connection: close"; whatever is still
+// open after the drain timeout is cut off.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "http/connection.hpp"
+#include "http/router.hpp"
+
+namespace tern {
+class ThreadPool;
+}
+
+namespace tern::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;  // 0 picks a free port (see Server::port)
+  unsigned threads = 1;
+  std::size_t max_connections = 10000;
+  std::chrono::milliseconds drain_timeout{10'000};
+  ConnectionOptions connection;
+};
+
+class Server {
+ public:
+  // `pool` receives the loops' log batches; it must outlive the loop threads.
+  Server(ServerOptions options, const Router& router, ThreadPool& pool);
+  ~Server();  // shuts down if still running
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds every acceptor and starts the loop threads. Throws std::system_error
+  // when the address cannot be bound.
+  void start();
+  std::uint16_t port() const { return port_; }
+
+  // Drains and stops; returns once every loop thread has ended. Safe to call
+  // from any thread but a loop thread, and more than once.
+  void shutdown();
+
+  std::size_t open_connections() const { return open_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Loop;
+  void run_loop(Loop& loop);
+
+  ServerOptions options_;
+  const Router& router_;
+  ThreadPool& pool_;
+  std::vector<std::unique_ptr<Loop>> loops_;
+  std::atomic<std::size_t> open_{0};
+  std::uint16_t port_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace tern::http

@@ -1,0 +1,89 @@
+#include <doctest/doctest.h>
+
+#include <map>
+
+#include "core/config.hpp"
+
+using namespace tern;
+
+namespace {
+
+EnvLookup env(std::map<std::string, std::string> vars) {
+  vars.try_emplace("TERN_SESSION_SECRET", std::string(32, 's'));
+  vars.try_emplace("TERN_JWT_SECRET", std::string(32, 'j'));
+  return [vars](std::string_view k) -> std::optional<std::string> {
+    auto it = vars.find(std::string(k));
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+std::string error_of(std::map<std::string, std::string> vars) {
+  try {
+    load_config(env(std::move(vars)));
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("defaults") {
+  auto c = load_config(env({}));
+  CHECK(c.listen_host == "127.0.0.1");
+  CHECK(c.listen_port == 8080);
+  CHECK(c.max_upload_bytes == 5u << 20);
+  CHECK(c.max_header_bytes == 16u << 10);
+  CHECK(c.session_store == "redis");
+  CHECK(c.public_origin == "http://127.0.0.1:8080");
+  CHECK(c.threads >= 1);
+}
+
+TEST_CASE("values are parsed") {
+  auto c = load_config(env({{"TERN_LISTEN", "0.0.0.0:9000"},
+                            {"TERN_THREADS", "3"},
+                            {"TERN_IDLE_TIMEOUT_MS", "1500"},
+                            {"TERN_ACCESS_LOG", "off"},
+                            {"TERN_SESSION_STORE", "memory"}}));
+  CHECK(c.listen_host == "0.0.0.0");
+  CHECK(c.listen_port == 9000);
+  CHECK(c.threads == 3);
+  CHECK(c.idle_timeout == std::chrono::milliseconds(1500));
+  CHECK_FALSE(c.access_log);
+  CHECK(c.session_store == "memory");
+}
+
+TEST_CASE("bad values name the variable") {
+  CHECK(error_of({{"TERN_LISTEN", "nope"}}).starts_with("TERN_LISTEN:"));
+  CHECK(error_of({{"TERN_THREADS", "0"}}).starts_with("TERN_THREADS:"));
+  CHECK(error_of({{"TERN_THREADS", "2x"}}).starts_with("TERN_THREADS:"));
+  CHECK(error_of({{"TERN_SESSION_STORE", "files"}}).starts_with("TERN_SESSION_STORE:"));
+  CHECK(error_of({{"DATABASE_URL", "mysql://x"}}).starts_with("DATABASE_URL:"));
+  CHECK(error_of({{"TERN_JWT_SECRET", "short"}}).starts_with("TERN_JWT_SECRET:"));
+  CHECK(error_of({{"TERN_ACCESS_LOG", "maybe"}}).starts_with("TERN_ACCESS_LOG:"));
+}
+
+TEST_CASE("required secrets") {
+  auto lookup = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
+  CHECK_THROWS_WITH_AS(load_config(lookup),
+                       "TERN_SESSION_SECRET: is required but not set (see tern --help)",
+                       ConfigError);
+}
+
+TEST_CASE(".env parsing") {
+  auto v = parse_dotenv("# comment\nA=1\nexport B = two \nC=\"quoted value\"\nD='x'\nbad line\n\n");
+  CHECK(v.size() == 4);
+  CHECK(v["A"] == "1");
+  CHECK(v["B"] == "two");
+  CHECK(v["C"] == "quoted value");
+  CHECK(v["D"] == "x");
+}
+
+TEST_CASE("help lists every variable") {
+  auto h = config_help();
+  for (const char* name : {"TERN_LISTEN", "TERN_THREADS", "TERN_WORKERS", "DATABASE_URL", "REDIS_URL",
+                           "TERN_SESSION_STORE", "TERN_SESSION_SECRET", "TERN_JWT_SECRET",
+                           "TERN_UPLOAD_DIR", "TERN_MAX_UPLOAD_BYTES", "TERN_PUBLIC_ORIGIN"})
+    CHECK(h.find(name) != std::string::npos);
+}

@@ -1,0 +1,100 @@
+#include <doctest/doctest.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include "core/thread_pool.hpp"
+
+using tern::PoolFull;
+using tern::ThreadPool;
+
+TEST_CASE("a job runs on the pool and resumes on the caller's thread") {
+  ThreadPool pool(2, 16);
+  asio::io_context io;
+  std::thread::id loop_id, job_id, resumed_id;
+  int result = 0;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        loop_id = std::this_thread::get_id();
+        result = co_await pool.run([&] {
+          job_id = std::this_thread::get_id();
+          return 42;
+        });
+        resumed_id = std::this_thread::get_id();
+      },
+      asio::detached);
+  io.run();
+  CHECK(result == 42);
+  CHECK(job_id != loop_id);
+  CHECK(resumed_id == loop_id);
+}
+
+TEST_CASE("exceptions from jobs reach the awaiting coroutine") {
+  ThreadPool pool(1, 4);
+  asio::io_context io;
+  std::string caught;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        try {
+          co_await pool.run([]() -> int { throw std::runtime_error("boom"); });
+        } catch (const std::runtime_error& e) {
+          caught = e.what();
+        }
+      },
+      asio::detached);
+  io.run();
+  CHECK(caught == "boom");
+}
+
+TEST_CASE("a full queue answers PoolFull at once") {
+  ThreadPool pool(1, 1);
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  std::atomic<bool> started{false};
+  // Occupy the only thread, then fill the only queue slot.
+  REQUIRE(pool.try_post([&, released] {
+    started = true;
+    released.wait();
+  }));
+  while (!started) std::this_thread::yield();
+  REQUIRE(pool.try_post([] {}));
+  CHECK(pool.queue_depth() == 1);
+
+  asio::io_context io;
+  bool full = false;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        try {
+          co_await pool.run([] { return 1; });
+        } catch (const PoolFull&) {
+          full = true;
+        }
+      },
+      asio::detached);
+  io.run();
+  CHECK(full);
+  release.set_value();
+}
+
+TEST_CASE("void jobs") {
+  ThreadPool pool(1, 4);
+  asio::io_context io;
+  std::atomic<int> n{0};
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        co_await pool.run([&] { n += 1; });
+        co_await pool.run([&] { n += 1; });
+      },
+      asio::detached);
+  io.run();
+  CHECK(n == 2);
+}
