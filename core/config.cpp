@@ -240,8 +240,7 @@ std::string config_help() {
     line += s.help;
     line += "\n";
     out += line;
-    out += std::string(26, ' ') + "default: " + (s.default_text ? s.default_text : "(none)") +
-           "\n";
+    out += std::string(26, ' ') + "default: " + (s.default_text ? s.default_text : "(none)") + "\n";
   }
   return out;
 }

@@ -62,8 +62,8 @@ void append_time(std::string& out) {
     cached_second = sec;
   }
   out += cached;
-  char frac[6] = {'.', char('0' + ms % 1000 / 100), char('0' + ms % 100 / 10),
-                  char('0' + ms % 10), 'Z', ' '};
+  char frac[6] = {
+      '.', char('0' + ms % 1000 / 100), char('0' + ms % 100 / 10), char('0' + ms % 10), 'Z', ' '};
   out.append(frac, 6);
 }
 
@@ -83,7 +83,9 @@ void emit(std::string_view line) {
 
 }  // namespace
 
-void set_level(Level level) { g_level.store(static_cast<int>(level)); }
+void set_level(Level level) {
+  g_level.store(static_cast<int>(level));
+}
 
 Level parse_level(std::string_view name) {
   if (name == "debug") return Level::debug;
@@ -121,14 +123,17 @@ void raw(std::string_view line) {
   emit(l);
 }
 
-void buffer_this_thread(ThreadPool& pool) { t_buffer.pool = &pool; }
+void buffer_this_thread(ThreadPool& pool) {
+  t_buffer.pool = &pool;
+}
 
 void flush_this_thread() {
   auto& b = t_buffer;
   if (!b.pool || b.lines.empty()) return;
   if (b.in_flight->load(std::memory_order_acquire)) return;  // keep order; try later
   b.in_flight->store(true, std::memory_order_relaxed);
-  std::unique_ptr<ThreadPool::Job> job = std::make_unique<WriteJob>(std::move(b.lines), b.in_flight);
+  std::unique_ptr<ThreadPool::Job> job =
+      std::make_unique<WriteJob>(std::move(b.lines), b.in_flight);
   b.lines.clear();
   if (!b.pool->try_post_keep(job)) {
     // Pool saturated: take the batch back and retry at the next flush.
@@ -139,12 +144,15 @@ void flush_this_thread() {
 
 void flush_this_thread_now() {
   auto& b = t_buffer;
-  while (b.in_flight->load(std::memory_order_acquire)) std::this_thread::yield();
+  while (b.in_flight->load(std::memory_order_acquire))
+    std::this_thread::yield();
   write_all(b.lines);
   b.lines.clear();
   b.pool = nullptr;
 }
 
-std::uint64_t dropped_lines() { return g_dropped.load(std::memory_order_relaxed); }
+std::uint64_t dropped_lines() {
+  return g_dropped.load(std::memory_order_relaxed);
+}
 
 }  // namespace tern::log

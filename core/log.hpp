@@ -25,10 +25,18 @@ Level parse_level(std::string_view name);  // unknown names mean info
 bool enabled(Level level);
 
 void write(Level level, std::string_view message);
-inline void debug(std::string_view m) { write(Level::debug, m); }
-inline void info(std::string_view m) { write(Level::info, m); }
-inline void warn(std::string_view m) { write(Level::warn, m); }
-inline void error(std::string_view m) { write(Level::error, m); }
+inline void debug(std::string_view m) {
+  write(Level::debug, m);
+}
+inline void info(std::string_view m) {
+  write(Level::info, m);
+}
+inline void warn(std::string_view m) {
+  write(Level::warn, m);
+}
+inline void error(std::string_view m) {
+  write(Level::error, m);
+}
 
 // Appends a finished line (no level, no time added) — the access log.
 void raw(std::string_view line);

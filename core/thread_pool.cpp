@@ -4,7 +4,8 @@ namespace tern {
 
 ThreadPool::ThreadPool(unsigned threads, std::size_t max_queue) : max_queue_(max_queue) {
   threads_.reserve(threads);
-  for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
+  for (unsigned i = 0; i < threads; ++i)
+    threads_.emplace_back([this] { work(); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -13,7 +14,8 @@ ThreadPool::~ThreadPool() {
     stopping_ = true;
   }
   cv_.notify_all();
-  for (auto& t : threads_) t.join();
+  for (auto& t : threads_)
+    t.join();
 }
 
 bool ThreadPool::try_post_keep(std::unique_ptr<Job>& job) {

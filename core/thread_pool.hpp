@@ -96,7 +96,8 @@ namespace detail {
 // queue refused it.
 template <class F, class Carried, class Handler, class Work>
 struct AwaitedJob final : ThreadPool::Job {
-  AwaitedJob(F f, Handler h, Work w) : fn(std::move(f)), handler(std::move(h)), work(std::move(w)) {}
+  AwaitedJob(F f, Handler h, Work w)
+      : fn(std::move(f)), handler(std::move(h)), work(std::move(w)) {}
 
   void run() override {
     std::exception_ptr error;

@@ -21,11 +21,16 @@ constexpr std::chrono::milliseconds kLingerTime{1000};
 
 std::string_view error_code_for(int status) {
   switch (status) {
-    case 413: return "body_too_large";
-    case 417: return "expectation_failed";
-    case 431: return "header_too_large";
-    case 505: return "http_version_not_supported";
-    default: return "bad_request";
+    case 413:
+      return "body_too_large";
+    case 417:
+      return "expectation_failed";
+    case 431:
+      return "header_too_large";
+    case 505:
+      return "http_version_not_supported";
+    default:
+      return "bad_request";
   }
 }
 
@@ -54,7 +59,9 @@ Connection::Connection(tcp::socket socket, LoopContext& loop)
   if (!ec) remote_ = peer.address().to_string();
 }
 
-Connection::~Connection() { loop_.connections.erase(self_); }
+Connection::~Connection() {
+  loop_.connections.erase(self_);
+}
 
 void Connection::set_deadline(std::chrono::milliseconds from_now) {
   deadline_ = Clock::now() + from_now;

@@ -8,8 +8,10 @@ namespace tern::http {
 namespace {
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -72,10 +74,17 @@ std::string SetCookie::to_string() const {
   if (http_only) out += "; HttpOnly";
   if (secure || same_site == SameSite::none) out += "; Secure";  // None requires Secure
   switch (same_site) {
-    case SameSite::lax: out += "; SameSite=Lax"; break;
-    case SameSite::strict: out += "; SameSite=Strict"; break;
-    case SameSite::none: out += "; SameSite=None"; break;
-    case SameSite::unset: break;
+    case SameSite::lax:
+      out += "; SameSite=Lax";
+      break;
+    case SameSite::strict:
+      out += "; SameSite=Strict";
+      break;
+    case SameSite::none:
+      out += "; SameSite=None";
+      break;
+    case SameSite::unset:
+      break;
   }
   return out;
 }

@@ -45,8 +45,8 @@ JsonReadResult read_json_object(std::string& body, std::size_t max_fields) {
       case od::json_type::boolean: {
         // raw_json_token() does not validate the token; parse it to be sure.
         text = value.raw_json_token();
-        while (!text.empty() && (text.back() == ' ' || text.back() == '\n' ||
-                                 text.back() == '\r' || text.back() == '\t'))
+        while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\r' ||
+                                 text.back() == '\t'))
           text.remove_suffix(1);
         if (type == od::json_type::number) {
           double d;

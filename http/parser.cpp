@@ -11,24 +11,36 @@ constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 // head limit is close to what was actually on the wire.
 constexpr std::size_t kHeaderOverhead = 4;
 
-RequestParser& self(llhttp_t* p) { return *static_cast<RequestParser*>(p->data); }
+RequestParser& self(llhttp_t* p) {
+  return *static_cast<RequestParser*>(p->data);
+}
 
 Method to_method(std::uint8_t m) {
   switch (m) {
-    case HTTP_GET: return Method::get;
-    case HTTP_HEAD: return Method::head;
-    case HTTP_POST: return Method::post;
-    case HTTP_PUT: return Method::put;
-    case HTTP_PATCH: return Method::patch;
-    case HTTP_DELETE: return Method::del;
-    case HTTP_OPTIONS: return Method::options;
-    default: return Method::other;
+    case HTTP_GET:
+      return Method::get;
+    case HTTP_HEAD:
+      return Method::head;
+    case HTTP_POST:
+      return Method::post;
+    case HTTP_PUT:
+      return Method::put;
+    case HTTP_PATCH:
+      return Method::patch;
+    case HTTP_DELETE:
+      return Method::del;
+    case HTTP_OPTIONS:
+      return Method::options;
+    default:
+      return Method::other;
   }
 }
 
 std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
   return s;
 }
 

@@ -7,14 +7,22 @@ namespace tern::http {
 
 std::string_view method_name(Method m) {
   switch (m) {
-    case Method::get: return "GET";
-    case Method::head: return "HEAD";
-    case Method::post: return "POST";
-    case Method::put: return "PUT";
-    case Method::patch: return "PATCH";
-    case Method::del: return "DELETE";
-    case Method::options: return "OPTIONS";
-    case Method::other: break;
+    case Method::get:
+      return "GET";
+    case Method::head:
+      return "HEAD";
+    case Method::post:
+      return "POST";
+    case Method::put:
+      return "PUT";
+    case Method::patch:
+      return "PATCH";
+    case Method::del:
+      return "DELETE";
+    case Method::options:
+      return "OPTIONS";
+    case Method::other:
+      break;
   }
   return "OTHER";
 }
@@ -43,7 +51,8 @@ const Params& Request::query_params() {
 Params Request::fields() {
   std::string_view type = header("content-type").value_or("");
   type = type.substr(0, type.find(';'));
-  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  while (!type.empty() && type.back() == ' ')
+    type.remove_suffix(1);
   auto is = [&](std::string_view want) {
     if (type.size() != want.size()) return false;
     for (std::size_t i = 0; i < want.size(); ++i)

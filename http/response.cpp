@@ -26,7 +26,8 @@ void append_number(std::string& out, std::size_t n) {
 // A CR or LF in a header would let its value start a new header or body.
 void check_header(std::string_view name, std::string_view value) {
   for (char c : name)
-    if (c == '\r' || c == '\n' || c == ':' || c == ' ') throw std::invalid_argument("bad header name");
+    if (c == '\r' || c == '\n' || c == ':' || c == ' ')
+      throw std::invalid_argument("bad header name");
   for (char c : value)
     if (c == '\r' || c == '\n') throw std::invalid_argument("bad header value");
 }

@@ -84,15 +84,18 @@ void Router::add(Method method, std::string_view pattern, Handler handler, Route
   }
   auto& slot = node->by_method[static_cast<std::size_t>(method)];
   if (slot) throw std::invalid_argument("duplicate route " + std::string(pattern));
-  routes_.push_back(std::make_unique<Route>(
-      Route{method, std::string(pattern), std::move(handler),
-            options.max_body.value_or(default_max_body_)}));
+  routes_.push_back(std::make_unique<Route>(Route{method, std::string(pattern), std::move(handler),
+                                                  options.max_body.value_or(default_max_body_)}));
   slot = routes_.back().get();
 }
 
-void Router::use(Middleware middleware) { middleware_.push_back(std::move(middleware)); }
+void Router::use(Middleware middleware) {
+  middleware_.push_back(std::move(middleware));
+}
 
-void Router::fallback(Handler handler) { fallback_ = std::move(handler); }
+void Router::fallback(Handler handler) {
+  fallback_ = std::move(handler);
+}
 
 Match Router::match(Request& req) const {
   Match m;

@@ -32,7 +32,7 @@ struct Route;
 // What a route lookup found.
 struct Match {
   const Route* route = nullptr;
-  std::string allow;  // non-empty: the path exists, for these methods only (405)
+  std::string allow;      // non-empty: the path exists, for these methods only (405)
   bool bad_path = false;  // a :param segment had a malformed %-escape (400)
   std::size_t max_body = 0;
 };

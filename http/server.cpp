@@ -1,11 +1,11 @@
 #include "http/server.hpp"
 
-#include <asio/redirect_error.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
+#include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
@@ -36,7 +36,10 @@ constexpr std::string_view kRefusal =
 
 struct Server::Loop {
   Loop(const Router& router, const ConnectionOptions& options)
-      : context{router, options, false, {}, std::string(64 << 10, '\0')}, io(1), acceptor(io), ticker(io) {}
+      : context{router, options, false, {}, std::string(64 << 10, '\0')},
+        io(1),
+        acceptor(io),
+        ticker(io) {}
 
   // Declared first so it outlives the io_context: destroying the context
   // destroys suspended connection coroutines, which unregister from it.
@@ -50,7 +53,9 @@ struct Server::Loop {
 Server::Server(ServerOptions options, const Router& router, ThreadPool& pool)
     : options_(std::move(options)), router_(router), pool_(pool) {}
 
-Server::~Server() { shutdown(); }
+Server::~Server() {
+  shutdown();
+}
 
 void Server::start() {
   tcp::endpoint endpoint(asio::ip::make_address(options_.host), options_.port);
@@ -66,7 +71,8 @@ void Server::start() {
     loops_.push_back(std::move(loop));
   }
   port_ = endpoint.port();
-  for (auto& loop : loops_) loop->thread = std::thread([this, l = loop.get()] { run_loop(*l); });
+  for (auto& loop : loops_)
+    loop->thread = std::thread([this, l = loop.get()] { run_loop(*l); });
 }
 
 void Server::run_loop(Loop& loop) {
@@ -109,7 +115,8 @@ void Server::run_loop(Loop& loop) {
 
   // The ticker enforces connection deadlines and hands log lines to the pool.
   auto tick = [&loop]() -> asio::awaitable<void> {
-    auto shortest = std::min(loop.context.options.header_timeout, loop.context.options.idle_timeout);
+    auto shortest =
+        std::min(loop.context.options.header_timeout, loop.context.options.idle_timeout);
     auto period = std::clamp<std::chrono::milliseconds>(shortest / 4, 10ms, 100ms);
     for (;;) {
       loop.ticker.expires_after(period);
@@ -119,7 +126,8 @@ void Server::run_loop(Loop& loop) {
       auto now = Connection::Clock::now();
       // expire_if_due never unlinks (the coroutine does, later), so the
       // iteration is safe.
-      for (Connection* c : loop.context.connections) c->expire_if_due(now);
+      for (Connection* c : loop.context.connections)
+        c->expire_if_due(now);
       log::flush_this_thread();
     }
   };
@@ -146,7 +154,8 @@ void Server::shutdown() {
       std::error_code ec;
       l->acceptor.close(ec);
       l->context.draining = true;
-      for (Connection* c : l->context.connections) c->close_if_idle();
+      for (Connection* c : l->context.connections)
+        c->close_if_idle();
     });
   }
   // Wait for the requests in flight, but not forever. This runs on the main
@@ -158,7 +167,8 @@ void Server::shutdown() {
     log::warn("drain timeout: closing " + std::to_string(open_.load()) + " connections");
     for (auto& loop : loops_)
       asio::post(loop->io, [l = loop.get()] {
-        for (Connection* c : l->context.connections) c->force_close();
+        for (Connection* c : l->context.connections)
+          c->force_close();
       });
     std::this_thread::sleep_for(50ms);
   }

@@ -59,8 +59,10 @@ bool etag_matches(std::string_view header, std::string_view etag) {
   while (!header.empty()) {
     auto comma = header.find(',');
     std::string_view t = header.substr(0, comma);
-    while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
-    while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+    while (!t.empty() && t.front() == ' ')
+      t.remove_prefix(1);
+    while (!t.empty() && t.back() == ' ')
+      t.remove_suffix(1);
     if (t == "*" || strip(t) == strip(etag)) return true;
     header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
   }
@@ -124,11 +126,11 @@ std::shared_ptr<const StaticFiles::Entry> StaticFiles::load(const std::string& r
     int fd;
     ~FdCloser() { ::close(fd); }
   } closer{fd};
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return nullptr;
   if (static_cast<std::size_t>(st.st_size) > max_file_bytes_) return nullptr;
-  std::int64_t mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
-                          st.st_mtim.tv_nsec;
+  std::int64_t mtime_ns =
+      static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
 
   auto now = std::chrono::steady_clock::now();
   {

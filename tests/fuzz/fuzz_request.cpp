@@ -21,7 +21,9 @@ namespace {
 tern::http::Router& router() {
   static tern::http::Router* r = [] {
     auto* r = new tern::http::Router(4096);
-    auto h = [](tern::http::Request&, tern::http::Response&) -> asio::awaitable<void> { co_return; };
+    auto h = [](tern::http::Request&, tern::http::Response&) -> asio::awaitable<void> {
+      co_return;
+    };
     r->get("/", h);
     r->get("/api/posts/:id", h);
     r->post("/api/posts/:id/like", h);
@@ -79,7 +81,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::string out;
         tern::http::JsonWriter w(out);
         w.begin_object();
-        for (const auto& [k, v] : *json.fields) w.field(k, v);
+        for (const auto& [k, v] : *json.fields)
+          w.field(k, v);
         w.end_object();
         std::string again = out;
         check(tern::http::read_json_object(again).fields.has_value());  // round trip

@@ -56,14 +56,17 @@ class Client {
       std::string line = head.substr(pos, end - pos);
       auto colon = line.find(':');
       std::string name = line.substr(0, colon);
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      for (auto& c : name)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       std::string value = line.substr(colon + 1);
-      while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+      while (!value.empty() && value.front() == ' ')
+        value.erase(0, 1);
       r.headers[name] += r.headers.count(name) && !r.headers[name].empty() ? ", " + value : value;
       pos = end + 2;
     }
     if (head_only || r.status < 200 || r.status == 204 || r.status == 304) return r;
-    std::size_t length = std::stoul(r.header("content-length").empty() ? "0" : r.header("content-length"));
+    std::size_t length =
+        std::stoul(r.header("content-length").empty() ? "0" : r.header("content-length"));
     if (buffer_.size() < length) {
       std::string more(length - buffer_.size(), '\0');
       asio::read(socket_, asio::buffer(more));

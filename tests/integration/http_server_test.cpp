@@ -36,10 +36,12 @@ struct TestServer {
       res.text(200, req.body);
       co_return;
     });
-    router.post("/big", [](Request& req, Response& res) -> asio::awaitable<void> {
-      res.text(200, std::to_string(req.body.size()));
-      co_return;
-    }, {.max_body = 1 << 20});
+    router.post("/big",
+                [](Request& req, Response& res) -> asio::awaitable<void> {
+                  res.text(200, std::to_string(req.body.size()));
+                  co_return;
+                },
+                {.max_body = 1 << 20});
     router.get("/slow", [](Request& req, Response& res) -> asio::awaitable<void> {
       asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(300));
       co_await t.async_wait(asio::use_awaitable);
@@ -139,7 +141,8 @@ TEST_CASE("Expect: 100-continue") {
   }
   SUBCASE("an oversized body is refused before it is sent") {
     Client c(s.port());
-    c.send("POST /echo HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5000\r\n\r\n");
+    c.send(
+        "POST /echo HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5000\r\n\r\n");
     auto r = c.read();
     CHECK(r.status == 413);
     CHECK(r.header("connection") == "close");
@@ -309,7 +312,8 @@ TEST_CASE("many concurrent clients") {
         if (r.status == 200 && r.body == body) ++ok;
       }
     });
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   CHECK(ok == kClients * kRequests);
 }
 
@@ -359,8 +363,8 @@ TEST_CASE("static files: types, ETag and 304, no traversal") {
   auto again = c.request("GET", "/css/a.css", "", "If-None-Match: " + etag + "\r\n");
   CHECK(again.status == 304);
   CHECK(again.body.empty());
-  auto since =
-      c.request("GET", "/css/a.css", "", "If-Modified-Since: " + css.header("last-modified") + "\r\n");
+  auto since = c.request("GET", "/css/a.css", "",
+                         "If-Modified-Since: " + css.header("last-modified") + "\r\n");
   CHECK(since.status == 304);
   auto index = c.request("GET", "/");
   CHECK(index.body == "<h1>hi</h1>");

@@ -82,8 +82,9 @@ TEST_CASE(".env parsing") {
 
 TEST_CASE("help lists every variable") {
   auto h = config_help();
-  for (const char* name : {"TERN_LISTEN", "TERN_THREADS", "TERN_WORKERS", "DATABASE_URL", "REDIS_URL",
-                           "TERN_SESSION_STORE", "TERN_SESSION_SECRET", "TERN_JWT_SECRET",
-                           "TERN_UPLOAD_DIR", "TERN_MAX_UPLOAD_BYTES", "TERN_PUBLIC_ORIGIN"})
+  for (const char* name :
+       {"TERN_LISTEN", "TERN_THREADS", "TERN_WORKERS", "DATABASE_URL", "REDIS_URL",
+        "TERN_SESSION_STORE", "TERN_SESSION_SECRET", "TERN_JWT_SECRET", "TERN_UPLOAD_DIR",
+        "TERN_MAX_UPLOAD_BYTES", "TERN_PUBLIC_ORIGIN"})
     CHECK(h.find(name) != std::string::npos);
 }

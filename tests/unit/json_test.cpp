@@ -29,7 +29,10 @@ TEST_CASE("writer passes UTF-8 through and replaces invalid bytes") {
   JsonWriter(out).value("h\xC3\xA9llo \xF0\x9F\x90\xA6");
   CHECK(out == "\"h\xC3\xA9llo \xF0\x9F\x90\xA6\"");
   out.clear();
-  JsonWriter(out).value(std::string_view("a\xFF" "b\xC3", 4));
+  JsonWriter(out).value(
+      std::string_view("a\xFF"
+                       "b\xC3",
+                       4));
   CHECK(out == "\"a\\ufffdb\\ufffd\"");
   out.clear();
   JsonWriter(out).value("\xED\xA0\x80");  // a UTF-16 surrogate, invalid in UTF-8
@@ -55,9 +58,9 @@ TEST_CASE("reader turns a flat object into fields") {
 }
 
 TEST_CASE("reader rejects what is not a flat object") {
-  for (std::string body : {"", "[]", "{", "{\"a\":1,}", "{\"a\":{}}", "{\"a\":[1]}",
-                           "{\"a\":1} x", "{\"a\":1}{}", "{\"a\":1,\"a\":2}", "\"s\"",
-                           "{\"a\":tru}", "{\"a\":01}"}) {
+  for (std::string body :
+       {"", "[]", "{", "{\"a\":1,}", "{\"a\":{}}", "{\"a\":[1]}", "{\"a\":1} x", "{\"a\":1}{}",
+        "{\"a\":1,\"a\":2}", "\"s\"", "{\"a\":tru}", "{\"a\":01}"}) {
     CAPTURE(body);
     auto r = read_json_object(body);
     CHECK_FALSE(r.fields.has_value());
@@ -67,7 +70,8 @@ TEST_CASE("reader rejects what is not a flat object") {
 
 TEST_CASE("reader bounds the number of fields") {
   std::string body = "{";
-  for (int i = 0; i < 70; ++i) body += (i ? "," : "") + std::string("\"k") + std::to_string(i) + "\":1";
+  for (int i = 0; i < 70; ++i)
+    body += (i ? "," : "") + std::string("\"k") + std::to_string(i) + "\":1";
   body += "}";
   CHECK_FALSE(read_json_object(body).fields.has_value());
 }

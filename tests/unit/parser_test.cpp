@@ -48,7 +48,8 @@ TEST_CASE("parses a simple GET with headers, path and query") {
 
 TEST_CASE("byte-at-a-time input gives the same request") {
   auto p = make();
-  std::string raw = "POST /p HTTP/1.1\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello";
+  std::string raw =
+      "POST /p HTTP/1.1\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello";
   Event last = Event::need_more;
   for (std::size_t i = 0; i < raw.size(); ++i) {
     auto r = feed(p, std::string_view(raw).substr(i, 1));
@@ -109,7 +110,8 @@ TEST_CASE("a head over the limit is 431") {
 TEST_CASE("too many headers is 431") {
   auto p = make();
   std::string raw = "GET / HTTP/1.1\r\n";
-  for (int i = 0; i < 150; ++i) raw += "h" + std::to_string(i) + ": v\r\n";
+  for (int i = 0; i < 150; ++i)
+    raw += "h" + std::to_string(i) + ": v\r\n";
   raw += "\r\n";
   CHECK(feed(p, raw).event == Event::error);
   CHECK(p.error_status() == 431);
@@ -146,11 +148,11 @@ TEST_CASE("Expect: 100-continue is reported until the body starts") {
 }
 
 TEST_CASE("malformed requests are 400") {
-  for (std::string raw : {"GARBAGE\r\n\r\n", "GET / HTTP/1.1\r\nBad Header\r\n\r\n",
-                          "GET nopath HTTP/1.1\r\n\r\n",
-                          "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
-                          "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: "
-                          "3\r\n\r\n"}) {
+  for (std::string raw :
+       {"GARBAGE\r\n\r\n", "GET / HTTP/1.1\r\nBad Header\r\n\r\n", "GET nopath HTTP/1.1\r\n\r\n",
+        "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: "
+        "3\r\n\r\n"}) {
     auto p = make();
     CAPTURE(raw);
     CHECK(feed(p, raw).event == Event::error);

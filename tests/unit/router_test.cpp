@@ -1,8 +1,8 @@
 #include <doctest/doctest.h>
 
 #include <asio/co_spawn.hpp>
-#include <asio/io_context.hpp>
 #include <asio/detached.hpp>
+#include <asio/io_context.hpp>
 
 #include "http/error.hpp"
 #include "http/router.hpp"

@@ -63,7 +63,8 @@ TEST_CASE("a full queue answers PoolFull at once") {
     started = true;
     released.wait();
   }));
-  while (!started) std::this_thread::yield();
+  while (!started)
+    std::this_thread::yield();
   REQUIRE(pool.try_post([] {}));
   CHECK(pool.queue_depth() == 1);
 

@@ -44,13 +44,15 @@ TEST_CASE("Set-Cookie carries every attribute") {
   c.max_age = std::chrono::seconds(60);
   c.secure = true;
   c.domain = "example.com";
-  CHECK(c.to_string() == "sid=v1; Path=/; Domain=example.com; Max-Age=60; HttpOnly; Secure; SameSite=Lax");
+  CHECK(c.to_string() ==
+        "sid=v1; Path=/; Domain=example.com; Max-Age=60; HttpOnly; Secure; SameSite=Lax");
   SetCookie del{.name = "sid", .value = ""};
   del.max_age = std::chrono::seconds(0);
   del.expires = 0;
   del.same_site = SameSite::strict;
-  CHECK(del.to_string() ==
-        "sid=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Strict");
+  CHECK(
+      del.to_string() ==
+      "sid=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Strict");
   SetCookie none{.name = "a", .value = "b", .same_site = SameSite::none};
   none.http_only = false;
   CHECK(none.to_string() == "a=b; Path=/; Secure; SameSite=None");
