@@ -4,11 +4,10 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
-#include <charconv>
-
 #include "core/log.hpp"
 #include "core/thread_pool.hpp"
 #include "http/error.hpp"
+#include "http/text.hpp"
 
 namespace tern::http {
 namespace {
@@ -32,12 +31,6 @@ std::string_view error_code_for(int status) {
     default:
       return "bad_request";
   }
-}
-
-void append_uint(std::string& out, std::uint64_t n) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, n);
-  out.append(buf, r.ptr);
 }
 
 }  // namespace

@@ -3,17 +3,10 @@
 #include <stdexcept>
 
 #include "http/date.hpp"
+#include "http/text.hpp"
 
 namespace tern::http {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
 
 bool is_token_char(unsigned char c) {
   if (c <= 32 || c >= 127) return false;
@@ -38,12 +31,12 @@ CookieList parse_cookies(std::string_view header) {
   CookieList out;
   while (!header.empty()) {
     auto semi = header.find(';');
-    std::string_view part = trim(header.substr(0, semi));
+    std::string_view part = trim_ows(header.substr(0, semi));
     header = semi == std::string_view::npos ? std::string_view{} : header.substr(semi + 1);
     auto eq = part.find('=');
     if (eq == std::string_view::npos) continue;
-    std::string_view name = trim(part.substr(0, eq));
-    std::string_view value = trim(part.substr(eq + 1));
+    std::string_view name = trim_ows(part.substr(0, eq));
+    std::string_view value = trim_ows(part.substr(eq + 1));
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
       value = value.substr(1, value.size() - 2);
     if (!name.empty()) out.emplace_back(name, value);

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "http/text.hpp"
+
 namespace tern::http {
 namespace {
 
@@ -34,21 +36,6 @@ Method to_method(std::uint8_t m) {
     default:
       return Method::other;
   }
-}
-
-std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if ((a[i] | 0x20) != (b[i] | 0x20)) return false;
-  return true;
 }
 
 }  // namespace
@@ -146,7 +133,7 @@ int RequestParser::on_header_field(llhttp_t* p, const char* at, std::size_t n) {
   // lookup is a plain comparison.
   for (std::size_t i = from; i < s.request_.head_.size(); ++i) {
     char& c = s.request_.head_[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c | 0x20);
+    c = ascii_lower(c);
   }
   s.spans_.back().name_end = s.request_.head_.size();
   return 0;

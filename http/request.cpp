@@ -2,6 +2,7 @@
 
 #include "http/error.hpp"
 #include "http/json_reader.hpp"
+#include "http/text.hpp"
 
 namespace tern::http {
 
@@ -50,21 +51,13 @@ const Params& Request::query_params() {
 
 Params Request::fields() {
   std::string_view type = header("content-type").value_or("");
-  type = type.substr(0, type.find(';'));
-  while (!type.empty() && type.back() == ' ')
-    type.remove_suffix(1);
-  auto is = [&](std::string_view want) {
-    if (type.size() != want.size()) return false;
-    for (std::size_t i = 0; i < want.size(); ++i)
-      if ((type[i] | 0x20) != want[i] && type[i] != want[i]) return false;
-    return true;
-  };
-  if (is("application/json")) {
+  type = trim_ows(type.substr(0, type.find(';')));
+  if (iequals(type, "application/json")) {
     auto r = read_json_object(body);
     if (!r.fields) throw HttpError(400, "invalid_json", r.error);
     return std::move(*r.fields);
   }
-  if (is("application/x-www-form-urlencoded")) {
+  if (iequals(type, "application/x-www-form-urlencoded")) {
     auto r = parse_query(body);
     if (!r) throw HttpError(400, "invalid_form", "malformed urlencoded body");
     return std::move(*r);

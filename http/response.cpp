@@ -1,27 +1,14 @@
 #include "http/response.hpp"
 
-#include <charconv>
 #include <stdexcept>
 
 #include "http/date.hpp"
 #include "http/json_writer.hpp"
 #include "http/status.hpp"
+#include "http/text.hpp"
 
 namespace tern::http {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if ((a[i] | 0x20) != (b[i] | 0x20)) return false;
-  return true;
-}
-
-void append_number(std::string& out, std::size_t n) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, n);
-  out.append(buf, r.ptr);
-}
 
 // A CR or LF in a header would let its value start a new header or body.
 void check_header(std::string_view name, std::string_view value) {
@@ -89,7 +76,7 @@ void Response::serialize(std::string& out, bool keep_alive, bool http10, bool om
   // 1xx, 204 and 304 never carry a body (RFC 9110 §6.4.1).
   bool bodiless = status < 200 || status == 204 || status == 304;
   out += http10 ? "HTTP/1.0 " : "HTTP/1.1 ";
-  append_number(out, static_cast<std::size_t>(status));
+  append_uint(out, static_cast<std::uint64_t>(status));
   out += ' ';
   out += reason_phrase(status);
   out += "\r\nServer: tern\r\nDate: ";
@@ -102,7 +89,7 @@ void Response::serialize(std::string& out, bool keep_alive, bool http10, bool om
   }
   if (!bodiless) {
     out += "Content-Length: ";
-    append_number(out, body.size());
+    append_uint(out, body.size());
     out += "\r\n";
   }
   if (!keep_alive)

@@ -9,6 +9,7 @@
 
 #include "http/date.hpp"
 #include "http/error.hpp"
+#include "http/text.hpp"
 #include "http/url.hpp"
 
 namespace tern::http {
@@ -58,11 +59,7 @@ bool etag_matches(std::string_view header, std::string_view etag) {
   auto strip = [](std::string_view t) { return t.starts_with("W/") ? t.substr(2) : t; };
   while (!header.empty()) {
     auto comma = header.find(',');
-    std::string_view t = header.substr(0, comma);
-    while (!t.empty() && t.front() == ' ')
-      t.remove_prefix(1);
-    while (!t.empty() && t.back() == ' ')
-      t.remove_suffix(1);
+    std::string_view t = trim_ows(header.substr(0, comma));
     if (t == "*" || strip(t) == strip(etag)) return true;
     header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
   }

@@ -2,6 +2,7 @@
 
 #include "http/cookie.hpp"
 #include "http/date.hpp"
+#include "http/text.hpp"
 #include "http/url.hpp"
 
 using namespace tern::http;
@@ -71,4 +72,11 @@ TEST_CASE("HTTP dates round-trip") {
   CHECK_FALSE(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT").has_value());
   CHECK_FALSE(parse_http_date("garbage").has_value());
   CHECK(current_http_date().size() == 29);
+}
+
+TEST_CASE("ASCII case-insensitive comparison folds letters only") {
+  CHECK(iequals("Content-Type", "content-type"));
+  CHECK_FALSE(iequals("@", "`"));  // 0x40 and 0x60 differ only in the case bit
+  CHECK_FALSE(iequals("a", "ab"));
+  CHECK(trim_ows(" \tx y\t ") == "x y");
 }
