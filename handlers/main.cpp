@@ -1,6 +1,10 @@
 // tern: start-up and shutdown. Reads the configuration (a bad setting ends
 // here with one line naming it), starts the worker pool and the event loops,
 // and waits for SIGTERM or SIGINT to drain and exit 0.
+//
+// `tern migrate` is the other command: it brings the database schema up to
+// date and exits. `serve` never migrates by itself; scripts/dev runs
+// `tern migrate` before `tern serve`, and a deployment should do the same.
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
 
@@ -12,6 +16,7 @@
 #include "core/config.hpp"
 #include "core/log.hpp"
 #include "core/thread_pool.hpp"
+#include "db/migrate.hpp"
 #include "handlers/app.hpp"
 #include "http/server.hpp"
 
@@ -59,14 +64,36 @@ int serve(const tern::Config& config) {
   return 0;
 }
 
+// `tern migrate` needs only DATABASE_URL, so it reads that one variable (with
+// the default `tern --help` shows) instead of load_config(), which would also
+// insist on the session and JWT secrets that migrating has no use for.
+int migrate() {
+  auto env = tern::process_env();
+  std::string url = env("DATABASE_URL").value_or("postgresql://127.0.0.1:5432/tern");
+  try {
+    tern::db::migrate(url, std::cout);
+    return 0;
+  } catch (const tern::db::MigrateError& e) {
+    std::fprintf(stderr, "tern migrate: %s\n", e.what());
+    return 1;
+  }
+}
+
+constexpr const char* kCommands =
+    "\nCommands:\n"
+    "  serve                   serve HTTP (the default); never changes the schema\n"
+    "  migrate                 apply the database migrations built into this binary to\n"
+    "                          DATABASE_URL, then exit (the only variable it reads)\n";
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string command = argc > 1 ? argv[1] : "serve";
   if (command == "--help" || command == "-h" || command == "help") {
-    std::cout << tern::config_help();
+    std::cout << tern::config_help() << kCommands;
     return 0;
   }
+  if (command == "migrate") return migrate();
   if (command != "serve") {
     std::fprintf(stderr, "tern: unknown command '%s' (see tern --help)\n", command.c_str());
     return 2;

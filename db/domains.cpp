@@ -1,0 +1,61 @@
+#include "db/domains.hpp"
+
+namespace tern::db::domains {
+
+namespace {
+
+#define TERN_DOMAIN_COLUMNS "id, user_id, host, type, client_secret, rfc3339(created_at)"
+const Statement kCreate{"domains_create",
+                        "INSERT INTO domains (user_id, host, type, client_secret) "
+                        "VALUES ($1, lower($2), $3, $4) RETURNING " TERN_DOMAIN_COLUMNS};
+const Statement kList{"domains_list",
+                      "SELECT " TERN_DOMAIN_COLUMNS " FROM domains WHERE user_id = $1 ORDER BY id"};
+const Statement kBySecret{"domains_by_secret",
+                          "SELECT " TERN_DOMAIN_COLUMNS " FROM domains WHERE client_secret = $1"};
+#undef TERN_DOMAIN_COLUMNS
+const Statement kRemove{
+    "domains_remove",
+    "WITH d AS (DELETE FROM domains WHERE id = $1 AND user_id = $2 RETURNING id) "
+    "SELECT (SELECT count(*) FROM d), EXISTS (SELECT 1 FROM domains WHERE id = $1)"};
+const Statement kHost{"domains_host",
+                      "SELECT EXISTS (SELECT 1 FROM domains WHERE host = lower($1))"};
+
+Domain domain_from(const Row& r) {
+  return {r.get<std::int64_t>(0), r.get<std::int64_t>(1), r.get<std::string>(2),
+          r.get<std::string>(3),  r.get<std::string>(4),  r.get<std::string>(5)};
+}
+
+}  // namespace
+
+asio::awaitable<Domain> create(PgPool& pool, std::int64_t user_id, std::string host,
+                               std::string type, std::string client_secret) {
+  auto r = co_await pool.query(kCreate, user_id, host, type, client_secret);
+  co_return domain_from(r.front());
+}
+
+asio::awaitable<std::vector<Domain>> list(PgPool& pool, std::int64_t user_id) {
+  auto r = co_await pool.query(kList, user_id);
+  std::vector<Domain> out;
+  for (Row row : r)
+    out.push_back(domain_from(row));
+  co_return out;
+}
+
+asio::awaitable<Removal> remove(PgPool& pool, std::int64_t id, std::int64_t user_id) {
+  auto r = co_await pool.query(kRemove, id, user_id);
+  if (r.front().get<std::int64_t>(0) == 1) co_return Removal::deleted;
+  co_return r.front().get<bool>(1) ? Removal::forbidden : Removal::not_found;
+}
+
+asio::awaitable<std::optional<Domain>> find_by_secret(PgPool& pool, std::string client_secret) {
+  auto r = co_await pool.query(kBySecret, client_secret);
+  if (r.empty()) co_return std::nullopt;
+  co_return domain_from(r.front());
+}
+
+asio::awaitable<bool> host_registered(PgPool& pool, std::string host) {
+  auto r = co_await pool.query(kHost, host);
+  co_return r.front().get<bool>(0);
+}
+
+}  // namespace tern::db::domains

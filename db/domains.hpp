@@ -1,0 +1,36 @@
+// Domains registered for the token API (POST /api/domains) and lookups the
+// /v2 routes need: by client secret (issuing tokens) and by host (CORS).
+#pragma once
+
+#include <asio/awaitable.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "db/pg_pool.hpp"
+#include "db/removal.hpp"
+
+namespace tern::db {
+
+struct Domain {
+  std::int64_t id = 0;
+  std::int64_t user_id = 0;
+  std::string host;
+  std::string type;  // "free" | "premium"
+  std::string client_secret;
+  std::string created_at;
+};
+
+namespace domains {
+
+asio::awaitable<Domain> create(PgPool& pool, std::int64_t user_id, std::string host,
+                               std::string type, std::string client_secret);
+asio::awaitable<std::vector<Domain>> list(PgPool& pool, std::int64_t user_id);
+asio::awaitable<Removal> remove(PgPool& pool, std::int64_t id, std::int64_t user_id);
+asio::awaitable<std::optional<Domain>> find_by_secret(PgPool& pool, std::string client_secret);
+asio::awaitable<bool> host_registered(PgPool& pool, std::string host);
+
+}  // namespace domains
+}  // namespace tern::db

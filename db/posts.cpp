@@ -1,0 +1,195 @@
+#include "db/posts.hpp"
+
+#include <asio/experimental/awaitable_operators.hpp>
+
+#include <algorithm>
+#include <limits>
+#include <unordered_map>
+
+namespace tern::db::posts {
+
+namespace {
+
+using namespace asio::experimental::awaitable_operators;
+
+// $1 is the viewer; the page queries add $2 before (exclusive) and $3 limit.
+// Columns as read by post_from(). Hashtags are lower-cased by PostgreSQL's
+// lower(), the same function the schema's CHECK uses.
+#define TERN_POST_COLUMNS                                                                \
+  "SELECT p.id, p.content, rfc3339(p.created_at), u.id, u.nick, '/uploads/' || i.path, " \
+  "CASE WHEN i.thumb_state = 'ready' THEN '/uploads/' || i.thumb_path END, "             \
+  "(SELECT count(*) FROM likes l WHERE l.post_id = p.id), "                              \
+  "EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id AND l.user_id = $1) "            \
+  "FROM posts p JOIN users u ON u.id = p.user_id LEFT JOIN images i ON i.id = p.image_id "
+
+const Statement kFeed{"posts_feed",
+                      TERN_POST_COLUMNS "WHERE p.id < $2 ORDER BY p.id DESC LIMIT $3"};
+const Statement kByUser{"posts_by_user", TERN_POST_COLUMNS
+                        "WHERE p.user_id = $4 AND p.id < $2 ORDER BY p.id DESC LIMIT $3"};
+const Statement kByHashtag{"posts_by_hashtag", TERN_POST_COLUMNS
+                           "JOIN post_hashtags ph ON ph.post_id = p.id "
+                           "JOIN hashtags h ON h.id = ph.hashtag_id "
+                           "WHERE h.title = lower($4) AND p.id < $2 ORDER BY p.id DESC LIMIT $3"};
+const Statement kOne{"posts_one", TERN_POST_COLUMNS "WHERE p.id = $2"};
+#undef TERN_POST_COLUMNS
+
+const Statement kTags{"posts_tags",
+                      "SELECT ph.post_id, h.title FROM post_hashtags ph "
+                      "JOIN hashtags h ON h.id = ph.hashtag_id "
+                      "WHERE ph.post_id = ANY($1::int8[]) ORDER BY ph.post_id, h.title"};
+const Statement kComments{"posts_comments",
+                          "SELECT c.id, c.post_id, c.content, rfc3339(c.created_at), u.id, u.nick "
+                          "FROM comments c JOIN users u ON u.id = c.user_id "
+                          "WHERE c.post_id = ANY($1::int8[]) ORDER BY c.id"};
+const Statement kReplies{
+    "posts_replies",
+    "SELECT r.id, r.comment_id, r.content, rfc3339(r.created_at), u.id, u.nick "
+    "FROM replies r JOIN comments c ON c.id = r.comment_id "
+    "JOIN users u ON u.id = r.user_id "
+    "WHERE c.post_id = ANY($1::int8[]) ORDER BY r.id"};
+
+const Statement kCreate{
+    "posts_create",
+    "WITH p AS (INSERT INTO posts (user_id, content, image_id) VALUES ($1, $2, $3) RETURNING id), "
+    "t AS (INSERT INTO hashtags (title) SELECT DISTINCT lower(x) FROM unnest($4::text[]) x "
+    "      ON CONFLICT (title) DO UPDATE SET title = EXCLUDED.title RETURNING id), "
+    "l AS (INSERT INTO post_hashtags (post_id, hashtag_id) SELECT p.id, t.id FROM p, t) "
+    "SELECT id FROM p"};
+// The EXISTS sees the snapshot from before the DELETE: it tells "not yours"
+// from "not there" in the same round trip.
+const Statement kRemove{
+    "posts_remove",
+    "WITH d AS (DELETE FROM posts WHERE id = $1 AND user_id = $2 RETURNING id) "
+    "SELECT (SELECT count(*) FROM d), EXISTS (SELECT 1 FROM posts WHERE id = $1)"};
+const Statement kLike{
+    "posts_like", "INSERT INTO likes (user_id, post_id) VALUES ($2, $1) ON CONFLICT DO NOTHING"};
+const Statement kUnlike{"posts_unlike",
+                        "WITH d AS (DELETE FROM likes WHERE post_id = $1 AND user_id = $2) "
+                        "SELECT EXISTS (SELECT 1 FROM posts WHERE id = $1)"};
+
+Post post_from(const Row& r) {
+  Post p;
+  p.id = r.get<std::int64_t>(0);
+  p.content = r.get<std::string>(1);
+  p.created_at = r.get<std::string>(2);
+  p.user = {r.get<std::int64_t>(3), r.get<std::string>(4)};
+  if (!r.is_null(5)) p.img = PostImage{r.get<std::string>(5), r.get<std::optional<std::string>>(6)};
+  p.like_count = r.get<std::int64_t>(7);
+  p.liked = r.get<bool>(8);
+  return p;
+}
+
+// Wave two: hashtags, comments and replies of every post on the page, as
+// three pipelined queries awaited together.
+asio::awaitable<void> load_details(PgPool& pool, std::vector<Post>& posts) {
+  if (posts.empty()) co_return;
+  std::vector<std::int64_t> ids;
+  std::unordered_map<std::int64_t, std::size_t> index;
+  for (std::size_t i = 0; i < posts.size(); ++i) {
+    ids.push_back(posts[i].id);
+    index.emplace(posts[i].id, i);
+  }
+  auto [tags, comments, replies] =
+      co_await (pool.query(kTags, ids) && pool.query(kComments, ids) && pool.query(kReplies, ids));
+
+  for (Row r : tags)
+    posts[index.at(r.get<std::int64_t>(0))].hashtags.push_back(r.get<std::string>(1));
+
+  std::unordered_map<std::int64_t, Comment*> by_id;
+  for (Row r : comments) {
+    Post& post = posts[index.at(r.get<std::int64_t>(1))];
+    post.comments.push_back({r.get<std::int64_t>(0),
+                             post.id,
+                             r.get<std::string>(2),
+                             r.get<std::string>(3),
+                             {r.get<std::int64_t>(4), r.get<std::string>(5)},
+                             {}});
+  }
+  for (Post& p : posts)  // pointers only once no vector grows any more
+    for (Comment& c : p.comments)
+      by_id.emplace(c.id, &c);
+  for (Row r : replies) {
+    auto it = by_id.find(r.get<std::int64_t>(1));
+    if (it == by_id.end()) continue;  // a comment added between the two waves
+    it->second->replies.push_back({r.get<std::int64_t>(0),
+                                   it->first,
+                                   r.get<std::string>(2),
+                                   r.get<std::string>(3),
+                                   {r.get<std::int64_t>(4), r.get<std::string>(5)}});
+  }
+}
+
+std::int64_t before_of(const PageQuery& q) {
+  return q.before > 0 ? q.before : std::numeric_limits<std::int64_t>::max();
+}
+
+// Asks for one row more than the page holds: its presence is the `next`.
+asio::awaitable<PostPage> page_from(PgPool& pool, PgResult rows, int limit) {
+  PostPage page;
+  for (Row r : rows)
+    page.posts.push_back(post_from(r));
+  if (static_cast<int>(page.posts.size()) > limit) {
+    page.posts.resize(static_cast<std::size_t>(limit));
+    page.next = page.posts.back().id;
+  }
+  co_await load_details(pool, page.posts);
+  co_return page;
+}
+
+}  // namespace
+
+asio::awaitable<Post> create(PgPool& pool, std::int64_t user_id, std::string content,
+                             std::optional<std::int64_t> image_id,
+                             std::vector<std::string> hashtags) {
+  auto r = co_await pool.query(kCreate, user_id, content, image_id, hashtags);
+  auto id = r.front().get<std::int64_t>(0);
+  auto post = co_await find(pool, id, user_id);
+  if (!post) throw PgError(PgError::Kind::other, "post vanished right after its creation");
+  co_return std::move(*post);
+}
+
+asio::awaitable<std::optional<Post>> find(PgPool& pool, std::int64_t id, std::int64_t viewer) {
+  auto rows = co_await pool.query(kOne, viewer, id);
+  if (rows.empty()) co_return std::nullopt;
+  std::vector<Post> one{post_from(rows.front())};
+  co_await load_details(pool, one);
+  co_return std::move(one.front());
+}
+
+asio::awaitable<Removal> remove(PgPool& pool, std::int64_t id, std::int64_t user_id) {
+  auto r = co_await pool.query(kRemove, id, user_id);
+  if (r.front().get<std::int64_t>(0) == 1) co_return Removal::deleted;
+  co_return r.front().get<bool>(1) ? Removal::forbidden : Removal::not_found;
+}
+
+asio::awaitable<bool> like(PgPool& pool, std::int64_t post_id, std::int64_t user_id) {
+  try {
+    co_await pool.query(kLike, post_id, user_id);
+  } catch (const PgError& e) {
+    if (e.kind() == PgError::Kind::foreign_key_violation) co_return false;
+    throw;
+  }
+  co_return true;
+}
+
+asio::awaitable<bool> unlike(PgPool& pool, std::int64_t post_id, std::int64_t user_id) {
+  auto r = co_await pool.query(kUnlike, post_id, user_id);
+  co_return r.front().get<bool>(0);
+}
+
+asio::awaitable<PostPage> feed(PgPool& pool, PageQuery q) {
+  auto rows = co_await pool.query(kFeed, q.viewer, before_of(q), q.limit + 1);
+  co_return co_await page_from(pool, std::move(rows), q.limit);
+}
+
+asio::awaitable<PostPage> by_user(PgPool& pool, std::int64_t user_id, PageQuery q) {
+  auto rows = co_await pool.query(kByUser, q.viewer, before_of(q), q.limit + 1, user_id);
+  co_return co_await page_from(pool, std::move(rows), q.limit);
+}
+
+asio::awaitable<PostPage> by_hashtag(PgPool& pool, std::string tag, PageQuery q) {
+  auto rows = co_await pool.query(kByHashtag, q.viewer, before_of(q), q.limit + 1, tag);
+  co_return co_await page_from(pool, std::move(rows), q.limit);
+}
+
+}  // namespace tern::db::posts

@@ -1,0 +1,127 @@
+#include "db/users.hpp"
+
+namespace tern::db::users {
+
+namespace {
+
+const Statement kCreate{"users_create",
+                        "INSERT INTO users (email, nick, password_hash) VALUES ($1, $2, $3) "
+                        "RETURNING id, email, nick, password_hash, rfc3339(created_at)"};
+const Statement kByEmail{"users_by_email",
+                         "SELECT id, email, nick, password_hash, rfc3339(created_at) "
+                         "FROM users WHERE lower(email) = lower($1)"};
+const Statement kById{"users_by_id",
+                      "SELECT id, email, nick, password_hash, rfc3339(created_at) "
+                      "FROM users WHERE id = $1"};
+// One round trip for /api/me: the user, both counts and the followed ids.
+const Statement kMe{"users_me",
+                    "SELECT u.id, u.email, u.nick, u.password_hash, rfc3339(u.created_at), "
+                    "(SELECT count(*) FROM follows WHERE following_id = u.id), "
+                    "(SELECT count(*) FROM follows WHERE follower_id = u.id), "
+                    "(SELECT coalesce(array_agg(following_id ORDER BY following_id), '{}') "
+                    "   FROM follows WHERE follower_id = u.id)::text "
+                    "FROM users u WHERE u.id = $1"};
+const Statement kProfile{"users_profile",
+                         "SELECT u.id, u.nick, "
+                         "(SELECT count(*) FROM follows WHERE following_id = u.id), "
+                         "(SELECT count(*) FROM follows WHERE follower_id = u.id), "
+                         "EXISTS (SELECT 1 FROM follows "
+                         "        WHERE follower_id = $2 AND following_id = u.id) "
+                         "FROM users u WHERE u.id = $1"};
+const Statement kFollow{"users_follow",
+                        "INSERT INTO follows (follower_id, following_id) VALUES ($1, $2) "
+                        "ON CONFLICT DO NOTHING"};
+const Statement kUnfollow{"users_unfollow",
+                          "DELETE FROM follows WHERE follower_id = $1 AND following_id = $2"};
+const Statement kFollowers{
+    "users_followers",
+    "SELECT u.id, u.nick FROM follows f JOIN users u ON u.id = f.follower_id "
+    "WHERE f.following_id = $1 ORDER BY f.created_at DESC, u.id LIMIT 1000"};
+const Statement kFollowings{
+    "users_followings",
+    "SELECT u.id, u.nick FROM follows f JOIN users u ON u.id = f.following_id "
+    "WHERE f.follower_id = $1 ORDER BY f.created_at DESC, u.id LIMIT 1000"};
+
+User user_from(const Row& r) {
+  return {r.get<std::int64_t>(0), r.get<std::string>(1), r.get<std::string>(2),
+          r.get<std::string>(3), r.get<std::string>(4)};
+}
+
+// "{1,2,3}" → {1, 2, 3}
+std::vector<std::int64_t> parse_id_array(std::string_view text) {
+  std::vector<std::int64_t> ids;
+  if (text.size() < 2) return ids;
+  text = text.substr(1, text.size() - 2);
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    ids.push_back(detail::parse_int(text.substr(0, comma)));
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return ids;
+}
+
+std::vector<UserRef> refs_from(const PgResult& result) {
+  std::vector<UserRef> refs;
+  refs.reserve(static_cast<std::size_t>(result.size()));
+  for (Row r : result)
+    refs.push_back({r.get<std::int64_t>(0), r.get<std::string>(1)});
+  return refs;
+}
+
+}  // namespace
+
+asio::awaitable<User> create(PgPool& pool, std::string email, std::string nick,
+                             std::string password_hash) {
+  auto r = co_await pool.query(kCreate, email, nick, password_hash);
+  co_return user_from(r.front());
+}
+
+asio::awaitable<std::optional<User>> find_by_email(PgPool& pool, std::string email) {
+  auto r = co_await pool.query(kByEmail, email);
+  if (r.empty()) co_return std::nullopt;
+  co_return user_from(r.front());
+}
+
+asio::awaitable<std::optional<User>> find(PgPool& pool, std::int64_t id) {
+  auto r = co_await pool.query(kById, id);
+  if (r.empty()) co_return std::nullopt;
+  co_return user_from(r.front());
+}
+
+asio::awaitable<std::optional<Me>> me(PgPool& pool, std::int64_t id) {
+  auto r = co_await pool.query(kMe, id);
+  if (r.empty()) co_return std::nullopt;
+  Row row = r.front();
+  co_return Me{user_from(row), row.get<std::int64_t>(5), row.get<std::int64_t>(6),
+               parse_id_array(row.text(7))};
+}
+
+asio::awaitable<std::optional<Profile>> profile(PgPool& pool, std::int64_t id,
+                                                std::int64_t viewer) {
+  auto r = co_await pool.query(kProfile, id, viewer);
+  if (r.empty()) co_return std::nullopt;
+  Row row = r.front();
+  co_return Profile{{row.get<std::int64_t>(0), row.get<std::string>(1)},
+                    row.get<std::int64_t>(2),
+                    row.get<std::int64_t>(3),
+                    row.get<bool>(4)};
+}
+
+asio::awaitable<void> follow(PgPool& pool, std::int64_t follower, std::int64_t followee) {
+  co_await pool.query(kFollow, follower, followee);
+}
+
+asio::awaitable<void> unfollow(PgPool& pool, std::int64_t follower, std::int64_t followee) {
+  co_await pool.query(kUnfollow, follower, followee);
+}
+
+asio::awaitable<std::vector<UserRef>> followers(PgPool& pool, std::int64_t id) {
+  co_return refs_from(co_await pool.query(kFollowers, id));
+}
+
+asio::awaitable<std::vector<UserRef>> followings(PgPool& pool, std::int64_t id) {
+  co_return refs_from(co_await pool.query(kFollowings, id));
+}
+
+}  // namespace tern::db::users
