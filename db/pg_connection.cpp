@@ -270,9 +270,12 @@ void PgConnection::after_send(Pending pending) {
   int r = PQflush(conn_.get());
   if (r < 0) {
     abort(PgError::Kind::connection_lost, last_error(conn_.get()));
-  } else if (r == 1 && !flushing_) {
-    flushing_ = true;
-    asio::co_spawn(executor_, flush_when_writable(generation_), asio::detached);
+  } else if (r == 1) {
+    take_buffered_results();
+    if (!flushing_) {
+      flushing_ = true;
+      asio::co_spawn(executor_, flush_when_writable(generation_), asio::detached);
+    }
   }
 }
 
@@ -284,8 +287,20 @@ asio::awaitable<void> PgConnection::flush_when_writable(std::uint64_t generation
     int r = PQflush(conn_.get());
     if (r < 0) abort(PgError::Kind::connection_lost, last_error(conn_.get()));
     if (r != 1) break;
+    take_buffered_results();
   }
   if (generation == generation_) flushing_ = false;
+}
+
+// When a write would block, libpq reads whatever the server sent so far (so
+// that a server blocked on its own write cannot deadlock us). Complete
+// results may then sit in libpq's buffer with nothing left on the socket to
+// wake serve(): take them now.
+void PgConnection::take_buffered_results() {
+  if (!abort_ && !drain_results()) {
+    std::error_code ec;
+    socket_.cancel(ec);  // serve() wakes up and sees abort_
+  }
 }
 
 void PgConnection::check_deadlines(Clock::time_point now) {

@@ -104,6 +104,7 @@ class PgConnection {
   void complete_front();
   void after_send(Pending pending);
   asio::awaitable<void> flush_when_writable(std::uint64_t generation);
+  void take_buffered_results();
   void abort(PgError::Kind kind, std::string reason);
   void tear_down();
   bool watch_socket();

@@ -155,6 +155,33 @@ TEST_CASE("pg: thousands of concurrent queries pipeline over two connections") {
   });
 }
 
+TEST_CASE("pg: a pipeline bigger than the socket buffers drains without stalling") {
+  // 32 MB of parameters on one connection: writes block part-way (PQflush
+  // returns 1, the write-readiness path) and libpq reads replies in the middle
+  // of its own writes; every query must still complete.
+  auto options = tern::test::pg_options();
+  options.connections = 1;
+  with_pool(options, [](PgPool& pool) -> asio::awaitable<void> {
+    static const Statement kLength{"test_length", "SELECT length($1)"};
+    constexpr int kQueries = 2000;
+    const std::string big(16 << 10, 'x');
+    int correct = 0, finished = 0;
+    auto one = [&]() -> asio::awaitable<void> {
+      auto r = co_await pool.query(kLength, big);
+      correct += r.front().get<int>(0) == static_cast<int>(big.size());
+      ++finished;
+    };
+    auto ex = co_await asio::this_coro::executor;
+    for (int i = 0; i < kQueries; ++i)
+      asio::co_spawn(ex, one(), asio::detached);
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (finished < kQueries && std::chrono::steady_clock::now() < deadline)
+      co_await sleep_for(5ms);
+    CHECK(finished == kQueries);
+    CHECK(correct == kQueries);
+  });
+}
+
 TEST_CASE("pg: transactions commit, roll back on scope exit, and stay isolated") {
   with_pool([](PgPool& pool) -> asio::awaitable<void> {
     co_await pool.query_sql("DROP TABLE IF EXISTS pg_test_tx");
