@@ -140,6 +140,14 @@ const std::vector<Setting>& settings() {
        [](Config& c, const std::string& n, const std::string& v) {
          c.drain_timeout = parse_ms(n, v);
        }},
+      {"TERN_DB_CONNECTIONS", "2", "PostgreSQL connections per event-loop thread (pipelined)",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.db_connections = static_cast<unsigned>(parse_uint(n, v, 1, 64));
+       }},
+      {"TERN_DB_STATEMENT_TIMEOUT_MS", "5000", "PostgreSQL statement_timeout for every query",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.db_statement_timeout = std::chrono::milliseconds(parse_uint(n, v, 10, 600'000));
+       }},
       {"TERN_POOL_THREADS", "number of cores", "CPU worker pool threads (hashing, images)",
        [](Config& c, const std::string& n, const std::string& v) {
          c.pool_threads = static_cast<unsigned>(parse_uint(n, v, 1, 256));

@@ -25,6 +25,8 @@ struct Config {
 
   std::string database_url;
   std::string redis_url;
+  unsigned db_connections = 2;  // per event-loop thread
+  std::chrono::milliseconds db_statement_timeout{5'000};
   std::string session_store = "redis";
   std::string session_secret;
   std::string jwt_secret;

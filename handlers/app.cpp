@@ -1,5 +1,6 @@
 #include "handlers/app.hpp"
 
+#include "handlers/backing_errors.hpp"
 #include "handlers/ops.hpp"
 
 namespace tern::handlers {
@@ -8,7 +9,11 @@ using http::Request;
 using http::Response;
 
 App::App(const Config& config, ThreadPool& pool)
-    : config_(config), router_(config.max_body_bytes), web_(config.web_root, pool) {
+    : config_(config),
+      router_(config.max_body_bytes),
+      web_(config.web_root, pool),
+      loop_services_(config) {
+  router_.use(backing_errors);
   add_ops_routes(router_);
 
   // The single-page client: its own routes all serve index.html, and any

@@ -5,6 +5,7 @@
 
 #include "core/config.hpp"
 #include "core/thread_pool.hpp"
+#include "handlers/loop_services.hpp"
 #include "http/router.hpp"
 #include "http/static_files.hpp"
 
@@ -14,11 +15,14 @@ class App {
  public:
   App(const Config& config, ThreadPool& pool);
   http::Router& router() { return router_; }
+  // Give these to the http::Server: each loop's PostgreSQL and Redis.
+  http::LoopHooks& loop_hooks() { return loop_services_; }
 
  private:
   const Config& config_;
   http::Router router_;
   http::StaticFiles web_;
+  LoopServicesHooks loop_services_;
 };
 
 }  // namespace tern::handlers

@@ -17,6 +17,7 @@
 #include "core/log.hpp"
 #include "core/thread_pool.hpp"
 #include "db/migrate.hpp"
+#include "db/redis_url.hpp"
 #include "handlers/app.hpp"
 #include "http/server.hpp"
 
@@ -39,6 +40,8 @@ int serve(const tern::Config& config) {
   options.connection.header_timeout = config.header_timeout;
   options.connection.idle_timeout = config.idle_timeout;
   options.connection.access_log = config.access_log;
+
+  options.hooks = &app.loop_hooks();
 
   tern::http::Server server(options, app.router(), pool);
   try {
@@ -103,6 +106,12 @@ int main(int argc, char** argv) {
     config = tern::load_config(tern::process_env());
   } catch (const tern::ConfigError& e) {
     std::fprintf(stderr, "tern: %s\n", e.what());
+    return 2;
+  }
+  try {
+    tern::db::RedisUrl::parse(config.redis_url);  // each loop parses it again; fail here, once
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "tern: REDIS_URL: %s\n", e.what());
     return 2;
   }
   return serve(config);

@@ -1,5 +1,8 @@
 #include "handlers/ops.hpp"
 
+#include "db/pg_error.hpp"
+#include "db/redis_error.hpp"
+#include "handlers/loop_services.hpp"
 #include "http/json_writer.hpp"
 
 namespace tern::handlers {
@@ -7,10 +10,47 @@ namespace tern::handlers {
 using http::Request;
 using http::Response;
 
+namespace {
+
+const db::Statement kPing{"ops_ping", "SELECT 1"};
+
+// One round trip to each backing service of this loop; "ok" or why not.
+asio::awaitable<std::string> check_postgres(LoopServices& s) {
+  try {
+    co_await s.pg().query(kPing);
+    co_return "ok";
+  } catch (const std::exception& e) {
+    co_return std::string("down: ") + e.what();
+  }
+}
+
+asio::awaitable<std::string> check_redis(LoopServices& s) {
+  try {
+    co_await s.redis().ping();
+    co_return "ok";
+  } catch (const std::exception& e) {
+    co_return std::string("down: ") + e.what();
+  }
+}
+
+}  // namespace
+
 void add_ops_routes(http::Router& router) {
   router.get("/healthz", [](Request&, Response& res) -> asio::awaitable<void> {
     res.text(200, "ok\n");
     co_return;
+  });
+  // Ready when this process's loop can reach PostgreSQL and Redis; 503
+  // naming the one that is down otherwise (checked by the loop that serves
+  // the probe: every loop has its own connections).
+  router.get("/readyz", [](Request&, Response& res) -> asio::awaitable<void> {
+    auto& services = LoopServices::current();
+    std::string pg = co_await check_postgres(services);
+    std::string redis = co_await check_redis(services);
+    bool ready = pg == "ok" && redis == "ok";
+    std::string body;
+    http::JsonWriter(body).begin_object().field("postgres", pg).field("redis", redis).end_object();
+    res.json(ready ? 200 : 503, std::move(body));
   });
   router.get("/plaintext", [](Request&, Response& res) -> asio::awaitable<void> {
     res.text(200, "Hello, World!", "text/plain");

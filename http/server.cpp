@@ -132,15 +132,27 @@ void Server::run_loop(Loop& loop) {
     }
   };
 
+  if (options_.hooks) options_.hooks->loop_started(loop.io);
   asio::co_spawn(loop.io, accept, asio::detached);
   asio::co_spawn(loop.io, tick, asio::detached);
-  for (;;) {
-    try {
-      loop.io.run();
-      break;
-    } catch (const std::exception& e) {
-      log::error(std::string("event loop error: ") + e.what());
+  auto run = [](auto&& runner) {
+    for (;;) {
+      try {
+        runner();
+        return;
+      } catch (const std::exception& e) {
+        log::error(std::string("event loop error: ") + e.what());
+      }
     }
+  };
+  run([&] { loop.io.run(); });
+  if (options_.hooks) {
+    // Let the loop's services wind down (fail what is queued, let their
+    // coroutines end) before anything they hold is destroyed.
+    options_.hooks->loop_stopping();
+    loop.io.restart();
+    run([&] { loop.io.run_for(200ms); });
+    options_.hooks->loop_stopped();
   }
   log::flush_this_thread_now();
 }

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <asio/io_context.hpp>
+
 #include "http/connection.hpp"
 #include "http/router.hpp"
 
@@ -24,6 +26,20 @@ class ThreadPool;
 
 namespace tern::http {
 
+// Per-loop state of the layers above http/ (database pools, for one). All
+// three run on the loop's own thread.
+class LoopHooks {
+ public:
+  virtual ~LoopHooks() = default;
+  // Before the loop serves its first connection.
+  virtual void loop_started(asio::io_context& io) = 0;
+  // After the drain: close what the loop owns. The loop then runs a little
+  // longer (bounded) so that closing can finish its asynchronous work.
+  virtual void loop_stopping() = 0;
+  // Last call before the loop's io_context is destroyed: free what it owns.
+  virtual void loop_stopped() = 0;
+};
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;  // 0 picks a free port (see Server::port)
@@ -31,6 +47,7 @@ struct ServerOptions {
   std::size_t max_connections = 10000;
   std::chrono::milliseconds drain_timeout{10'000};
   ConnectionOptions connection;
+  LoopHooks* hooks = nullptr;  // must outlive the server
 };
 
 class Server {

@@ -34,11 +34,36 @@ pid=$!
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 check ".env is read and /healthz answers" "curl -fs http://127.0.0.1:$port/healthz | grep -q ok"
 check "access log line written" "sleep 0.3; grep -q 'access 127.0.0.1 GET /healthz 200' '$work/log'"
+# The connections come up in the background: give them a moment.
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+check "/readyz is 200 with PostgreSQL and Redis up (DATABASE_URL, REDIS_URL from scripts/test)" \
+  "curl -fs http://127.0.0.1:$port/readyz | grep -q '\"postgres\":\"ok\",\"redis\":\"ok\"'"
 kill -TERM "$pid"
 wait "$pid"; rc=$?
 pid=
 check "SIGTERM exits 0" "[ $rc -eq 0 ]"
 check "shutdown is logged" "grep -q 'received SIGTERM' '$work/log'"
+
+# PostgreSQL unreachable: the process still serves, /readyz says which is down.
+DATABASE_URL=postgresql://tern@127.0.0.1:1/none "$TERN" >"$work/log2" 2>&1 &
+pid=$!
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+for _ in $(seq 50); do
+  ready=$(curl -s -w ' %{http_code}' "http://127.0.0.1:$port/readyz")
+  grep -q '"redis":"ok"' <<<"$ready" && break
+  sleep 0.1
+done
+check "/readyz is 503 naming PostgreSQL when it is down" \
+  "grep -q '\"postgres\":\"down' <<<\"\$ready\" && grep -q '\"redis\":\"ok\"' <<<\"\$ready\" && [ \"\${ready##* }\" = 503 ]"
+check "/healthz still 200 meanwhile" "curl -fs http://127.0.0.1:$port/healthz | grep -q ok"
+kill -TERM "$pid"
+wait "$pid"; rc=$?
+pid=
+check "SIGTERM exits 0 with PostgreSQL down" "[ $rc -eq 0 ]"
+
+err=$(TERN_SESSION_SECRET=$S32 TERN_JWT_SECRET=$S32 REDIS_URL=redis://host:notaport "$TERN" 2>&1); rc=$?
+check "bad REDIS_URL is refused with one line" \
+  "[ $rc -ne 0 ] && [ \"\$(wc -l <<<\"\$err\")\" -eq 1 ] && grep -q REDIS_URL <<<\"\$err\""
 
 echo "process: $passed passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,0 +1,49 @@
+// LoopServices: what one event-loop thread owns besides its connections — its
+// PostgreSQL pool and its Redis client. A handler always runs on the loop
+// that accepted its connection, so LoopServices::current() (a thread_local
+// set when the loop starts) is that loop's, and nothing in it is shared with
+// another thread.
+#pragma once
+
+#include <asio/io_context.hpp>
+
+#include <memory>
+
+#include "core/config.hpp"
+#include "db/pg_pool.hpp"
+#include "db/redis_client.hpp"
+#include "http/server.hpp"
+
+namespace tern::handlers {
+
+class LoopServices {
+ public:
+  LoopServices(asio::io_context& io, const Config& config);
+  ~LoopServices();
+
+  db::PgPool& pg() { return pg_; }
+  db::RedisClient& redis() { return redis_; }
+  void close();
+
+  // The current loop thread's services; throws std::logic_error elsewhere.
+  static LoopServices& current();
+
+ private:
+  db::PgPool pg_;
+  db::RedisClient redis_;
+};
+
+// Creates each loop's services when the loop starts, and closes and frees
+// them on that loop when it stops (the http::Server calls these).
+class LoopServicesHooks final : public http::LoopHooks {
+ public:
+  explicit LoopServicesHooks(const Config& config) : config_(config) {}
+  void loop_started(asio::io_context& io) override;
+  void loop_stopping() override;
+  void loop_stopped() override;
+
+ private:
+  const Config& config_;
+};
+
+}  // namespace tern::handlers
