@@ -55,11 +55,17 @@ PgConnection::~PgConnection() {
 asio::awaitable<void> PgConnection::run() {
   auto delay = options_.backoff_min;
   while (state_ != State::closed) {
-    if (co_await connect()) {
-      delay = options_.backoff_min;
-      if (outage_logged_) log::info("postgres: connected again");
-      outage_logged_ = false;
-      co_await serve();
+    try {
+      if (co_await connect()) {
+        delay = options_.backoff_min;
+        if (outage_logged_) log::info("postgres: connected again");
+        outage_logged_ = false;
+        co_await serve();
+      }
+    } catch (const std::exception& e) {
+      // Out of memory in the middle of a result, most likely: drop the
+      // connection (failing what is in flight) rather than leave it wedged.
+      if (!abort_) abort_.emplace(PgError::Kind::connection_lost, e.what());
     }
     // One line per outage, not one per retry.
     if (abort_ && !outage_logged_ && state_ != State::closed) {
@@ -89,11 +95,15 @@ void PgConnection::abort(PgError::Kind kind, std::string reason) {
   socket_.cancel(ec);
 }
 
+// (Re)registers libpq's current socket with the reactor. While connecting,
+// libpq may close its socket and open another inside one PQconnectPoll (next
+// address, SSL or GSS fallback), often under the same fd number, which epoll
+// has meanwhile forgotten: so register afresh every time, never by comparing
+// fds.
 bool PgConnection::watch_socket() {
   int fd = PQsocket(conn_.get());
-  if (fd < 0) return false;
-  if (socket_.is_open() && socket_.native_handle() == fd) return true;
   if (socket_.is_open()) socket_.release();
+  if (fd < 0) return false;
   std::error_code ec;
   socket_.assign(fd, ec);
   return !ec;
@@ -198,6 +208,9 @@ bool PgConnection::drain_results() {
 void PgConnection::complete_front() {
   Pending p = std::move(pending_.front());
   pending_.pop_front();
+  // The deadline measures progress: the next query's clock starts when the
+  // server turns to it, not when it was queued behind slow ones.
+  if (!pending_.empty()) pending_.front().sent = std::max(pending_.front().sent, Clock::now());
   if (p.done) {
     p.done.complete(std::move(p.outcome));
   } else if (p.outcome.error) {
@@ -270,8 +283,10 @@ void PgConnection::after_send(Pending pending) {
   int r = PQflush(conn_.get());
   if (r < 0) {
     abort(PgError::Kind::connection_lost, last_error(conn_.get()));
-  } else if (r == 1) {
-    take_buffered_results();
+    return;
+  }
+  take_buffered_results();
+  if (r == 1) {
     if (!flushing_) {
       flushing_ = true;
       asio::co_spawn(executor_, flush_when_writable(generation_), asio::detached);
@@ -286,16 +301,16 @@ asio::awaitable<void> PgConnection::flush_when_writable(std::uint64_t generation
     if (ec || generation != generation_ || abort_) break;
     int r = PQflush(conn_.get());
     if (r < 0) abort(PgError::Kind::connection_lost, last_error(conn_.get()));
-    if (r != 1) break;
     take_buffered_results();
+    if (r != 1) break;
   }
   if (generation == generation_) flushing_ = false;
 }
 
-// When a write would block, libpq reads whatever the server sent so far (so
-// that a server blocked on its own write cannot deadlock us). Complete
-// results may then sit in libpq's buffer with nothing left on the socket to
-// wake serve(): take them now.
+// libpq reads input by itself while it sends (when its buffer fills, and when
+// a write would block, so that a server blocked on its own write cannot
+// deadlock us). Complete results may then sit in libpq's buffer, with nothing
+// on the socket to wake serve() until the next reply: take them now.
 void PgConnection::take_buffered_results() {
   if (!abort_ && !drain_results()) {
     std::error_code ec;

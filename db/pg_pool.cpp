@@ -72,19 +72,20 @@ PgConnection* PgPool::pick(bool for_transaction) {
     if (!best || c->in_flight() < best->in_flight()) best = c.get();
   }
   // Keep one connection for plain queries, so that transactions waiting on
-  // each other can never starve the simple reads.
-  if (for_transaction && ready > 1 && ready - reserved <= 1) return nullptr;
+  // each other can never starve the simple reads (with a pool of one, a
+  // transaction holds it and plain queries wait: use tx.query inside one).
+  if (for_transaction && options_.connections > 1 && ready - reserved <= 1) return nullptr;
   if (best && best->in_flight() >= options_.max_in_flight)
     throw PgError(PgError::Kind::unavailable, "database pipeline is full");
   return best;
 }
 
 asio::awaitable<PgConnection*> PgPool::acquire(bool for_transaction) {
+  auto deadline = PgConnection::Clock::now() + options_.acquire_timeout;
   for (;;) {
     if (closed_) throw PgError(PgError::Kind::unavailable, "database pool closed");
     if (!any_ready()) throw PgError(PgError::Kind::unavailable, "database unavailable");
     if (PgConnection* c = pick(for_transaction)) co_return c;
-    auto deadline = PgConnection::Clock::now() + options_.acquire_timeout;
     bool woken = co_await async_completion<bool>([this, deadline](Completion<bool> wake) {
       waiters_.push_back({std::move(wake), deadline});
     });
@@ -144,11 +145,13 @@ asio::awaitable<void> PgPool::tick() {
     auto now = PgConnection::Clock::now();
     for (auto& c : connections_)
       c->check_deadlines(now);
-    // Waiters all wait the same acquire_timeout, so the oldest come first.
-    while (!waiters_.empty() && waiters_.front().deadline < now) {
-      Waiter w = std::move(waiters_.front());
-      waiters_.pop_front();
-      w.wake.complete(false);
+    for (auto it = waiters_.begin(); it != waiters_.end();) {
+      if (it->deadline < now) {
+        it->wake.complete(false);
+        it = waiters_.erase(it);
+      } else {
+        ++it;
+      }
     }
   }
 }

@@ -1,5 +1,9 @@
 #include "db/pg_transaction.hpp"
 
+#include <libpq-fe.h>
+
+#include <cstring>
+
 namespace tern::db {
 
 namespace {
@@ -62,6 +66,10 @@ asio::awaitable<void> PgTransaction::commit() {
       [&](Completion<PgOutcome> done) { c.send(kCommit, Params(), std::move(done)); });
   end();
   if (out.error) throw std::move(*out.error);
+  // After a failed statement (whose error the caller caught), COMMIT ends
+  // the transaction by rolling it back, and says so only in its tag.
+  if (std::strcmp(PQcmdStatus(const_cast<pg_result*>(out.result.get())), "ROLLBACK") == 0)
+    throw PgError(PgError::Kind::other, "transaction rolled back: a statement in it had failed");
 }
 
 }  // namespace tern::db

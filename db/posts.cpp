@@ -119,6 +119,10 @@ asio::awaitable<void> load_details(PgPool& pool, std::vector<Post>& posts) {
   }
 }
 
+int limit_of(const PageQuery& q) {
+  return std::clamp(q.limit, 1, 1000);
+}
+
 std::int64_t before_of(const PageQuery& q) {
   return q.before > 0 ? q.before : std::numeric_limits<std::int64_t>::max();
 }
@@ -178,18 +182,18 @@ asio::awaitable<bool> unlike(PgPool& pool, std::int64_t post_id, std::int64_t us
 }
 
 asio::awaitable<PostPage> feed(PgPool& pool, PageQuery q) {
-  auto rows = co_await pool.query(kFeed, q.viewer, before_of(q), q.limit + 1);
-  co_return co_await page_from(pool, std::move(rows), q.limit);
+  auto rows = co_await pool.query(kFeed, q.viewer, before_of(q), limit_of(q) + 1);
+  co_return co_await page_from(pool, std::move(rows), limit_of(q));
 }
 
 asio::awaitable<PostPage> by_user(PgPool& pool, std::int64_t user_id, PageQuery q) {
-  auto rows = co_await pool.query(kByUser, q.viewer, before_of(q), q.limit + 1, user_id);
-  co_return co_await page_from(pool, std::move(rows), q.limit);
+  auto rows = co_await pool.query(kByUser, q.viewer, before_of(q), limit_of(q) + 1, user_id);
+  co_return co_await page_from(pool, std::move(rows), limit_of(q));
 }
 
 asio::awaitable<PostPage> by_hashtag(PgPool& pool, std::string tag, PageQuery q) {
-  auto rows = co_await pool.query(kByHashtag, q.viewer, before_of(q), q.limit + 1, tag);
-  co_return co_await page_from(pool, std::move(rows), q.limit);
+  auto rows = co_await pool.query(kByHashtag, q.viewer, before_of(q), limit_of(q) + 1, tag);
+  co_return co_await page_from(pool, std::move(rows), limit_of(q));
 }
 
 }  // namespace tern::db::posts

@@ -207,6 +207,16 @@ TEST_CASE("pg: transactions commit, roll back on scope exit, and stay isolated")
       co_await tx.query_sql("INSERT INTO pg_test_tx VALUES (3)");
       // leaves the scope without commit: rolled back
     }
+    {
+      // An error caught inside the transaction: COMMIT cannot commit it,
+      // and must not pretend to.
+      auto tx = co_await pool.begin();
+      co_await tx.query_sql("INSERT INTO pg_test_tx VALUES (4)");
+      auto duplicate =
+          co_await error_of([&] { return tx.query_sql("INSERT INTO pg_test_tx VALUES (1)"); });
+      CHECK(duplicate == Kind::unique_violation);
+      CHECK(co_await error_of([&] { return tx.commit(); }) == Kind::other);
+    }
     auto rows = co_await pool.query_sql("SELECT array_agg(id ORDER BY id)::text FROM pg_test_tx");
     CHECK(rows.front().get<std::string>(0) == "{1}");
     CHECK(pool.stats().reserved == 0);
