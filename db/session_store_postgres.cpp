@@ -1,0 +1,46 @@
+#include "db/session_store_postgres.hpp"
+
+namespace tern::db {
+
+namespace {
+
+const Statement kLoad{"sessions_load",
+                      "UPDATE user_sessions SET expire = now() + make_interval(secs => $2) "
+                      "WHERE sid = $1 AND expire > now() RETURNING sess::text"};
+const Statement kSave{
+    "sessions_save",
+    "INSERT INTO user_sessions (sid, sess, expire) "
+    "VALUES ($1, $2::json, now() + make_interval(secs => $3)) "
+    "ON CONFLICT (sid) DO UPDATE SET sess = EXCLUDED.sess, expire = EXCLUDED.expire"};
+const Statement kRemove{"sessions_remove", "DELETE FROM user_sessions WHERE sid = $1"};
+const Statement kPrune{"sessions_prune", "DELETE FROM user_sessions WHERE expire < now()"};
+
+// One prune a minute per process is plenty, whichever loop does it.
+std::atomic<std::int64_t> last_prune{0};
+
+}  // namespace
+
+asio::awaitable<std::optional<SessionData>> PostgresSessionStore::load(std::string sid) {
+  auto r = co_await pool_.query(kLoad, sid, limits_.idle.count());
+  if (r.empty()) co_return std::nullopt;
+  auto data = decode_session(r.front().text(0));
+  if (!data || past_lifetime(*data, limits_, unix_now())) {
+    co_await pool_.query(kRemove, sid);
+    co_return std::nullopt;
+  }
+  co_return data;
+}
+
+asio::awaitable<void> PostgresSessionStore::save(std::string sid, SessionData data) {
+  co_await pool_.query(kSave, sid, encode_session(data), limits_.idle.count());
+  std::int64_t now = unix_now(), last = last_prune.load(std::memory_order_relaxed);
+  if (now - last >= 60 && last_prune.compare_exchange_strong(last, now)) {
+    co_await pool_.query(kPrune);
+  }
+}
+
+asio::awaitable<void> PostgresSessionStore::remove(std::string sid) {
+  co_await pool_.query(kRemove, sid);
+}
+
+}  // namespace tern::db

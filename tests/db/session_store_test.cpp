@@ -1,0 +1,110 @@
+// The three session stores, held to the same contract: save, load, remove;
+// the idle timeout renewed by every load; the absolute lifetime never.
+#include <doctest/doctest.h>
+
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <memory>
+
+#include "db/redis_client.hpp"
+#include "db/redis_url.hpp"
+#include "db/session_store_memory.hpp"
+#include "db/session_store_postgres.hpp"
+#include "db/session_store_redis.hpp"
+#include "tests/db/pg_fixture.hpp"
+#include "tests/db/test_env.hpp"
+
+using namespace tern::db;
+using namespace std::chrono_literals;
+
+namespace {
+
+asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
+  asio::steady_timer t(co_await asio::this_coro::executor, d);
+  co_await t.async_wait(asio::use_awaitable);
+}
+
+std::string fresh_sid() {
+  static int n = 0;
+  return "test-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) +
+         "-" + std::to_string(++n);
+}
+
+asio::awaitable<void> contract(SessionStore& store) {
+  std::string sid = fresh_sid();
+  CHECK_FALSE(co_await store.load(sid));
+  co_await store.save(sid, SessionData{42, unix_now()});
+  auto got = co_await store.load(sid);
+  REQUIRE(got);
+  CHECK(got->user_id == 42);
+  co_await store.remove(sid);
+  CHECK_FALSE(co_await store.load(sid));
+
+  // Idle timeout 1 s, renewed by each load: alive 1.2 s after the save
+  // because it was loaded at 0.6 s, gone 1.1 s after the last load.
+  std::string idle = fresh_sid();
+  co_await store.save(idle, SessionData{7, unix_now()});
+  co_await sleep_for(600ms);
+  CHECK(co_await store.load(idle));
+  co_await sleep_for(600ms);
+  CHECK(co_await store.load(idle));
+  co_await sleep_for(1100ms);
+  CHECK_FALSE(co_await store.load(idle));
+
+  // Past the absolute lifetime (10 s here): gone however recently used.
+  std::string old = fresh_sid();
+  co_await store.save(old, SessionData{9, unix_now() - 11});
+  CHECK_FALSE(co_await store.load(old));
+}
+
+const SessionLimits kLimits{1s, 10s};
+
+struct Migrated {
+  Migrated() { tern::test::ensure_migrated(); }
+};
+
+}  // namespace
+
+TEST_CASE("sessions: stored form round-trips, junk is no session") {
+  auto d = decode_session(encode_session(SessionData{12, 1700000000}));
+  REQUIRE(d);
+  CHECK(d->user_id == 12);
+  CHECK(d->created == 1700000000);
+  CHECK_FALSE(decode_session(""));
+  CHECK_FALSE(decode_session("{\"uid\":\"x\"}"));
+  CHECK_FALSE(decode_session("{\"uid\":0,\"created\":1}"));
+}
+
+TEST_CASE("sessions: memory store keeps the contract and its bound") {
+  tern::test::with_pool(tern::test::pg_options(), [](PgPool&) -> asio::awaitable<void> {
+    MemorySessionStore store(kLimits);
+    co_await contract(store);
+    MemorySessionStore tiny(kLimits, 2);
+    co_await tiny.save("a", SessionData{1, unix_now()});
+    co_await tiny.save("b", SessionData{2, unix_now()});
+    co_await tiny.save("a", SessionData{3, unix_now()});  // replacing is not growing
+    CHECK_THROWS_AS(co_await tiny.save("c", SessionData{4, unix_now()}), PgError);
+    CHECK(tiny.size() == 2);
+  });
+}
+
+TEST_CASE_FIXTURE(Migrated, "sessions: postgres store keeps the contract") {
+  tern::test::with_pool([](PgPool& pool) -> asio::awaitable<void> {
+    PostgresSessionStore store(pool, kLimits);
+    co_await contract(store);
+  });
+}
+
+TEST_CASE("sessions: redis store keeps the contract") {
+  tern::test::with_pool([](PgPool&) -> asio::awaitable<void> {
+    RedisClient redis(co_await asio::this_coro::executor,
+                      RedisUrl::parse(tern::test::test_redis_url()));
+    for (int i = 0; i < 200 && !redis.connected(); ++i)
+      co_await sleep_for(10ms);
+    REQUIRE(redis.connected());
+    RedisSessionStore store(redis, kLimits, "test:sess:");
+    co_await contract(store);
+    redis.close();
+  });
+}
