@@ -94,6 +94,22 @@ const std::vector<Setting>& settings() {
            bad(n, "expected redis, postgres or memory, got '" + v + "'");
          c.session_store = v;
        }},
+      {"TERN_SESSION_IDLE_S", "86400", "a session unused this long (seconds) expires",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.session_idle = std::chrono::seconds(parse_uint(n, v, 1, 365ull * 86400));
+       }},
+      {"TERN_SESSION_LIFETIME_S", "604800", "a session expires this long after login, used or not",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.session_lifetime = std::chrono::seconds(parse_uint(n, v, 1, 365ull * 86400));
+       }},
+      {"TERN_LOGIN_MAX_FAILURES", "5", "failed logins per email (and 4x per address) before 429",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.login_max_failures = static_cast<unsigned>(parse_uint(n, v, 1, 1000));
+       }},
+      {"TERN_LOGIN_WINDOW_S", "900", "how long failed logins are counted (seconds)",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.login_window = std::chrono::seconds(parse_uint(n, v, 1, 86400));
+       }},
       {"TERN_SESSION_SECRET", nullptr, "required: HMAC key for session cookies (>= 32 chars)",
        [](Config& c, const std::string& n, const std::string& v) {
          parse_secret(c.session_secret, n, v);

@@ -29,6 +29,10 @@ struct Config {
   std::chrono::milliseconds db_statement_timeout{5'000};
   std::string session_store = "redis";
   std::string session_secret;
+  std::chrono::seconds session_idle{86400};
+  std::chrono::seconds session_lifetime{7 * 86400};
+  unsigned login_max_failures = 5;  // per email; 4x that per client address
+  std::chrono::seconds login_window{900};
   std::string jwt_secret;
   std::string upload_dir;
   std::string web_root;

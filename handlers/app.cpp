@@ -1,5 +1,6 @@
 #include "handlers/app.hpp"
 
+#include "handlers/auth.hpp"
 #include "handlers/backing_errors.hpp"
 #include "handlers/ops.hpp"
 
@@ -14,7 +15,9 @@ App::App(const Config& config, ThreadPool& pool)
       web_(config.web_root, pool),
       loop_services_(config) {
   router_.use(backing_errors);
+  router_.use(origin_check(config_));
   add_ops_routes(router_);
+  add_auth_routes(router_, config_, pool);
 
   // The single-page client: its own routes all serve index.html, and any
   // other GET falls through to the files under web/.

@@ -2,6 +2,10 @@
 
 #include <stdexcept>
 
+#include "core/log.hpp"
+#include "db/session_store_postgres.hpp"
+#include "db/session_store_redis.hpp"
+
 namespace tern::handlers {
 
 namespace {
@@ -18,12 +22,23 @@ db::PgOptions pg_options(const Config& config) {
   return o;
 }
 
+db::SessionLimits session_limits(const Config& config) {
+  return {config.session_idle, config.session_lifetime};
+}
+
 }  // namespace
 
-LoopServices::LoopServices(asio::io_context& io, const Config& config)
+LoopServices::LoopServices(asio::io_context& io, const Config& config,
+                           db::MemorySessionStore& memory)
     : pg_(io.get_executor(), pg_options(config)),
-      redis_(io.get_executor(), db::RedisUrl::parse(config.redis_url)) {
+      redis_(io.get_executor(), db::RedisUrl::parse(config.redis_url)),
+      sessions_(&memory) {
   pg_.start();
+  if (config.session_store == "postgres")
+    own_sessions_ = std::make_unique<db::PostgresSessionStore>(pg_, session_limits(config));
+  else if (config.session_store == "redis")
+    own_sessions_ = std::make_unique<db::RedisSessionStore>(redis_, session_limits(config));
+  if (own_sessions_) sessions_ = own_sessions_.get();
 }
 
 LoopServices::~LoopServices() = default;
@@ -38,8 +53,16 @@ LoopServices& LoopServices::current() {
   return *this_loop;
 }
 
+LoopServicesHooks::LoopServicesHooks(const Config& config)
+    : config_(config), memory_sessions_(session_limits(config)) {
+  if (config.session_store == "memory" && config.workers > 1)
+    log::warn(
+        "TERN_SESSION_STORE=memory with TERN_WORKERS > 1: each process keeps its own "
+        "sessions, so a login is only known to the process that made it");
+}
+
 void LoopServicesHooks::loop_started(asio::io_context& io) {
-  owned = std::make_unique<LoopServices>(io, config_);
+  owned = std::make_unique<LoopServices>(io, config_, memory_sessions_);
   this_loop = owned.get();
 }
 

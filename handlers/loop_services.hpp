@@ -12,17 +12,21 @@
 #include "core/config.hpp"
 #include "db/pg_pool.hpp"
 #include "db/redis_client.hpp"
+#include "db/session_store.hpp"
+#include "db/session_store_memory.hpp"
 #include "http/server.hpp"
 
 namespace tern::handlers {
 
 class LoopServices {
  public:
-  LoopServices(asio::io_context& io, const Config& config);
+  // `memory`: the process-wide store, used when TERN_SESSION_STORE=memory.
+  LoopServices(asio::io_context& io, const Config& config, db::MemorySessionStore& memory);
   ~LoopServices();
 
   db::PgPool& pg() { return pg_; }
   db::RedisClient& redis() { return redis_; }
+  db::SessionStore& sessions() { return *sessions_; }
   void close();
 
   // The current loop thread's services; throws std::logic_error elsewhere.
@@ -31,19 +35,22 @@ class LoopServices {
  private:
   db::PgPool pg_;
   db::RedisClient redis_;
+  std::unique_ptr<db::SessionStore> own_sessions_;  // postgres or redis: this loop's
+  db::SessionStore* sessions_;
 };
 
 // Creates each loop's services when the loop starts, and closes and frees
 // them on that loop when it stops (the http::Server calls these).
 class LoopServicesHooks final : public http::LoopHooks {
  public:
-  explicit LoopServicesHooks(const Config& config) : config_(config) {}
+  explicit LoopServicesHooks(const Config& config);
   void loop_started(asio::io_context& io) override;
   void loop_stopping() override;
   void loop_stopped() override;
 
  private:
   const Config& config_;
+  db::MemorySessionStore memory_sessions_;  // shared by the loops of this process
 };
 
 }  // namespace tern::handlers

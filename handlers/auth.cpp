@@ -1,0 +1,210 @@
+#include "handlers/auth.hpp"
+
+#include "core/thread_pool.hpp"
+#include "db/pg_error.hpp"
+#include "db/users.hpp"
+#include "handlers/login_throttle.hpp"
+#include "handlers/loop_services.hpp"
+#include "handlers/session_cookie.hpp"
+#include "http/cookie.hpp"
+#include "http/error.hpp"
+#include "http/json_writer.hpp"
+#include "http/url.hpp"
+#include "workers/password.hpp"
+
+namespace tern::handlers {
+
+using http::HttpError;
+using http::Request;
+using http::Response;
+
+namespace {
+
+constexpr std::string_view kCookie = "sid";
+
+std::size_t code_points(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s)
+    n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+std::string field(const http::Params& fields, std::string_view name) {
+  auto v = http::find_param(fields, name);
+  return v ? std::string(*v) : std::string();
+}
+
+void require(bool ok, std::string_view code, const std::string& message) {
+  if (!ok) throw HttpError(400, std::string(code), message);
+}
+
+// Deliberately simple: one '@', something on both sides, a dot in the
+// domain, no spaces or control characters. Deliverability is the mail
+// server's business.
+bool plausible_email(std::string_view e) {
+  auto at = e.find('@');
+  if (at == 0 || at == std::string_view::npos || e.find('@', at + 1) != std::string_view::npos)
+    return false;
+  auto domain = e.substr(at + 1);
+  auto dot = domain.find('.');
+  if (dot == 0 || dot == std::string_view::npos || domain.back() == '.') return false;
+  for (unsigned char c : e)
+    if (c <= 0x20 || c == 0x7F) return false;
+  return true;
+}
+
+void write_user(http::JsonWriter& w, const db::User& u) {
+  w.begin_object()
+      .field("id", u.id)
+      .field("email", u.email)
+      .field("nick", u.nick)
+      .field("createdAt", u.created_at)
+      .end_object();
+}
+
+http::SetCookie session_cookie(const Config& config, std::string value) {
+  http::SetCookie c;
+  c.name = std::string(kCookie);
+  c.value = std::move(value);
+  c.secure = config.public_origin.starts_with("https://");
+  return c;
+}
+
+[[noreturn]] void bad_credentials() {
+  throw HttpError(401, "invalid_credentials", "wrong email or password");
+}
+
+}  // namespace
+
+asio::awaitable<std::optional<SignedIn>> session_user(const Request& req, const Config& config) {
+  auto header = req.header("cookie");
+  if (!header) co_return std::nullopt;
+  auto cookie = http::find_cookie(http::parse_cookies(*header), kCookie);
+  if (!cookie) co_return std::nullopt;
+  auto id = verify_session_cookie(*cookie, config.session_secret);
+  if (!id) co_return std::nullopt;  // forged or altered: no store lookup
+  auto data = co_await LoopServices::current().sessions().load(*id);
+  if (!data) co_return std::nullopt;
+  co_return SignedIn{std::move(*id), data->user_id};
+}
+
+void add_auth_routes(http::Router& router, const Config& config, ThreadPool& pool) {
+  router.post("/auth/join", [&config, &pool](Request& req, Response& res) -> asio::awaitable<void> {
+    auto fields = req.fields();
+    std::string email = field(fields, "email"), nick = field(fields, "nick"),
+                password = field(fields, "password");
+    require(email.size() <= 254 && plausible_email(email), "invalid_email",
+            "email must be a valid address of at most 254 characters");
+    require(code_points(nick) >= 1 && code_points(nick) <= 15, "invalid_nick",
+            "nick must be 1 to 15 characters");
+    require(code_points(password) >= 8 && code_points(password) <= 128, "invalid_password",
+            "password must be 8 to 128 characters");
+    std::string hash = co_await workers::hash_password_on(pool, password);
+    db::User user;
+    try {
+      user = co_await db::users::create(LoopServices::current().pg(), email, nick, hash);
+    } catch (const db::PgError& e) {
+      if (e.kind() == db::PgError::Kind::unique_violation)
+        throw HttpError(409, "email_taken", "an account with this email exists");
+      if (e.kind() == db::PgError::Kind::invalid_input ||
+          e.kind() == db::PgError::Kind::check_violation)
+        throw HttpError(400, "invalid_input", "the email or nick cannot be stored");
+      throw;
+    }
+    std::string body;
+    http::JsonWriter w(body);
+    w.begin_object().key("user");
+    write_user(w, user);
+    w.end_object();
+    res.json(201, std::move(body));
+  });
+
+  router.post(
+      "/auth/login", [&config, &pool](Request& req, Response& res) -> asio::awaitable<void> {
+        auto fields = req.fields();
+        std::string email = field(fields, "email"), password = field(fields, "password");
+        if (email.empty() || password.empty() || email.size() > 254 || password.size() > 512)
+          bad_credentials();
+        auto& services = LoopServices::current();
+        LoginThrottle throttle(services.redis(), config);
+        if (long long wait = co_await throttle.check(email, req.remote_address); wait > 0) {
+          res.error(429, "too_many_attempts", "too many failed logins; try again later");
+          res.set_header("Retry-After", std::to_string(wait));
+          co_return;
+        }
+        std::optional<db::User> user;
+        try {
+          user = co_await db::users::find_by_email(services.pg(), email);
+        } catch (const db::PgError& e) {
+          if (e.kind() != db::PgError::Kind::invalid_input) throw;  // e.g. bad UTF-8: no such user
+        }
+        bool ok = user ? co_await workers::verify_password_on(pool, password, user->password_hash)
+                       : co_await workers::verify_unknown_user_on(pool, password);
+        if (!ok) {
+          co_await throttle.failed(email, req.remote_address);
+          bad_credentials();
+        }
+        co_await throttle.succeeded(email);
+
+        // A new id at every login (no fixation); the old session, if any, ends.
+        if (auto old = co_await session_user(req, config))
+          co_await services.sessions().remove(old->session_id);
+        std::string id = new_session_id();
+        co_await services.sessions().save(id, db::SessionData{user->id, db::unix_now()});
+        res.set_cookie(session_cookie(config, sign_session_id(id, config.session_secret)));
+        std::string body;
+        http::JsonWriter w(body);
+        w.begin_object().key("user");
+        write_user(w, *user);
+        w.field("csrfToken", csrf_token(id, config.session_secret)).end_object();
+        res.json(200, std::move(body));
+      });
+
+  router.post("/auth/logout", [&config](Request& req, Response& res) -> asio::awaitable<void> {
+    if (auto signed_in = co_await session_user(req, config))
+      co_await LoopServices::current().sessions().remove(signed_in->session_id);
+    auto clear = session_cookie(config, "");
+    clear.max_age = std::chrono::seconds(0);
+    res.set_cookie(clear);
+    res.no_content();
+  });
+
+  router.get("/api/me", [&config](Request& req, Response& res) -> asio::awaitable<void> {
+    auto signed_in = co_await session_user(req, config);
+    if (!signed_in) throw HttpError(401, "unauthorized", "not logged in");
+    auto me = co_await db::users::me(LoopServices::current().pg(), signed_in->user_id);
+    if (!me) throw HttpError(401, "unauthorized", "not logged in");  // the account is gone
+    std::string body;
+    http::JsonWriter w(body);
+    w.begin_object()
+        .field("id", me->user.id)
+        .field("email", me->user.email)
+        .field("nick", me->user.nick)
+        .field("followerCount", me->follower_count)
+        .field("followingCount", me->following_count)
+        .key("followingIds")
+        .begin_array();
+    for (auto id : me->following_ids)
+      w.value(id);
+    w.end_array().end_object();
+    res.json(200, std::move(body));
+  });
+}
+
+http::Middleware origin_check(const Config& config) {
+  return [&config](Request& req, Response&, http::Next next) -> asio::awaitable<void> {
+    bool changes_state = req.method == http::Method::post || req.method == http::Method::put ||
+                         req.method == http::Method::patch || req.method == http::Method::del;
+    if (changes_state) {
+      auto origin = req.header("origin");
+      auto cookies = req.header("cookie");
+      bool has_session =
+          cookies && http::find_cookie(http::parse_cookies(*cookies), kCookie).has_value();
+      if (has_session && origin && *origin != config.public_origin)
+        throw HttpError(403, "forbidden_origin", "cross-site request refused");
+    }
+    co_await next();
+  };
+}
+
+}  // namespace tern::handlers

@@ -1,0 +1,74 @@
+#include "handlers/session_cookie.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <stdexcept>
+
+namespace tern::handlers {
+
+namespace {
+
+std::string mac(std::string_view message, std::string_view secret) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (!HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+            reinterpret_cast<const unsigned char*>(message.data()), message.size(), out, &length))
+    throw std::runtime_error("HMAC-SHA256 failed");
+  return base64url(out, length);
+}
+
+}  // namespace
+
+std::string base64url(const unsigned char* data, std::size_t size) {
+  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  out.reserve((size * 4 + 2) / 3);
+  std::size_t i = 0;
+  for (; i + 3 <= size; i += 3) {
+    unsigned v = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
+    out += alphabet[v >> 18];
+    out += alphabet[(v >> 12) & 63];
+    out += alphabet[(v >> 6) & 63];
+    out += alphabet[v & 63];
+  }
+  if (size - i == 1) {
+    unsigned v = data[i] << 16;
+    out += alphabet[v >> 18];
+    out += alphabet[(v >> 12) & 63];
+  } else if (size - i == 2) {
+    unsigned v = (data[i] << 16) | (data[i + 1] << 8);
+    out += alphabet[v >> 18];
+    out += alphabet[(v >> 12) & 63];
+    out += alphabet[(v >> 6) & 63];
+  }
+  return out;
+}
+
+std::string new_session_id() {
+  unsigned char bytes[32];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no random bytes");
+  return base64url(bytes, sizeof bytes);
+}
+
+std::string sign_session_id(std::string_view id, std::string_view secret) {
+  return std::string(id) + "." + mac(id, secret);
+}
+
+std::optional<std::string> verify_session_cookie(std::string_view cookie, std::string_view secret) {
+  auto dot = cookie.find('.');
+  if (dot == std::string_view::npos || dot != 43 || cookie.size() != 43 + 1 + 43)
+    return std::nullopt;
+  std::string_view id = cookie.substr(0, dot), given = cookie.substr(dot + 1);
+  std::string expected = mac(id, secret);
+  if (CRYPTO_memcmp(expected.data(), given.data(), expected.size()) != 0) return std::nullopt;
+  return std::string(id);
+}
+
+std::string csrf_token(std::string_view id, std::string_view secret) {
+  return mac(std::string("csrf:") + std::string(id), secret);
+}
+
+}  // namespace tern::handlers

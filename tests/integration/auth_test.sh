@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Sessions end to end, and the scale-out scenario of DESIGN.md's "one road":
+# two tern processes share PostgreSQL and Redis; log in on A, ask B who you
+# are. With TERN_SESSION_STORE=memory B does not know you (401); with
+# postgres and redis it does (200). Also: validation, duplicate email, one
+# 401 for both wrong email and wrong password, logout, CSRF Origin check,
+# brute-force 429, and Redis stopped → 503 that heals when it returns.
+# Needs DATABASE_URL, REDIS_URL and the TERN_TEST_* variables scripts/test sets.
+set -uo pipefail
+TERN=$1
+SVC="$(cd "$(dirname "$0")/../.." && pwd)/scripts/lib/svc"
+fail=0
+passed=0
+check() { if eval "$2"; then echo "ok - $1"; passed=$((passed + 1)); else echo "FAIL - $1"; fail=$((fail + 1)); fi; }
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  "$SVC" redis-start >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$work"
+: "${DATABASE_URL:?run through scripts/test}" "${REDIS_URL:?run through scripts/test}"
+"$TERN" migrate >/dev/null || { echo "FAIL - tern migrate"; exit 1; }
+
+S32=$(printf 's%.0s' $(seq 40))
+ORIGIN=http://tern.test
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# start STORE PORT → pid in $!
+start() {
+  TERN_SESSION_SECRET=$S32 TERN_JWT_SECRET=$S32 TERN_LISTEN=127.0.0.1:$2 TERN_THREADS=2 \
+    TERN_SESSION_STORE=$1 TERN_PUBLIC_ORIGIN=$ORIGIN TERN_LOGIN_MAX_FAILURES=3 \
+    TERN_ACCESS_LOG=off "$TERN" >>"$work/log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$2/readyz")" = 200 ] && return 0
+    sleep 0.05
+  done
+  echo "tern ($1) on $2 did not become ready"; cat "$work/log"; return 1
+}
+stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; pids=(); }
+
+# req PORT METHOD PATH [BODY] [extra curl args...] → prints "<status> <body>"
+req() {
+  local port=$1 method=$2 path=$3 body=${4:-}
+  shift 4 2>/dev/null || shift $#
+  curl -s -X "$method" -H 'Content-Type: application/json' ${body:+--data "$body"} \
+    -w ' %{http_code}' "$@" "http://127.0.0.1:$port$path" | awk '{ s=$NF; $NF=""; print s, $0 }'
+}
+status() { cut -d' ' -f1 <<<"$1"; }
+
+for store in memory postgres redis; do
+  A=$(free_port); B=$(free_port)
+  start "$store" "$A" || exit 1
+  start "$store" "$B" || exit 1
+  email="u$RANDOM$$-$store@Example.com"
+  jar="$work/jar-$store"
+
+  r=$(req "$A" POST /auth/join "{\"email\":\"$email\",\"nick\":\"n$store\",\"password\":\"password1\"}")
+  check "$store: join → 201 with the user" "[ $(status "$r") = 201 ] && grep -q '\"nick\":\"n$store\"' <<<'$r'"
+  if [ "$store" = memory ]; then
+    r=$(req "$B" POST /auth/join "{\"email\":\"${email^^}\",\"nick\":\"x\",\"password\":\"password1\"}")
+    check "duplicate email (any case) → 409 email_taken" "[ $(status "$r") = 409 ] && grep -q email_taken <<<'$r'"
+    r=$(req "$A" POST /auth/join '{"email":"not-an-email","nick":"x","password":"password1"}')
+    check "bad email → 400" "[ $(status "$r") = 400 ]"
+    r=$(req "$A" POST /auth/join '{"email":"a@b.io","nick":"sixteen-chars-xx","password":"password1"}')
+    check "nick over 15 → 400" "[ $(status "$r") = 400 ]"
+    r=$(req "$A" POST /auth/join '{"email":"a@b.io","nick":"x","password":"short"}')
+    check "password under 8 → 400" "[ $(status "$r") = 400 ]"
+    r=$(curl -s -w ' %{http_code}' --data-urlencode "email=f$RANDOM$$@form.io" --data-urlencode nick=form \
+      --data-urlencode password=password1 "http://127.0.0.1:$A/auth/join")
+    check "join accepts an urlencoded form" "[ \"\${r##* }\" = 201 ]"
+    wrong=$(req "$A" POST /auth/login "{\"email\":\"$email\",\"password\":\"wrong-pass\"}")
+    unknown=$(req "$A" POST /auth/login '{"email":"nobody@nowhere.io","password":"wrong-pass"}')
+    check "wrong password and unknown email: the same 401" \
+      "[ $(status "$wrong") = 401 ] && [ \"\$wrong\" = \"\$unknown\" ]"
+  fi
+
+  r=$(req "$A" POST /auth/login "{\"email\":\"$email\",\"password\":\"password1\"}" -c "$jar")
+  check "$store: login → 200 with csrfToken and an HttpOnly SameSite=Lax cookie" \
+    "[ $(status "$r") = 200 ] && grep -q csrfToken <<<'$r' && grep -q '#HttpOnly_127.0.0.1' '$jar'"
+  r=$(req "$A" GET /api/me "" -b "$jar")
+  check "$store: /api/me on A → 200" "[ $(status "$r") = 200 ] && grep -qi '\"email\":\"$email\"' <<<'$r'"
+  r=$(req "$B" GET /api/me "" -b "$jar")
+  if [ "$store" = memory ]; then
+    check "memory: /api/me on B → 401 (B never saw the session)" "[ $(status "$r") = 401 ]"
+  else
+    check "$store: /api/me on B → 200 (the store is shared)" "[ $(status "$r") = 200 ]"
+  fi
+  # Same id, a MAC of the right length that is not the right one.
+  sed "s/\(sid\t[A-Za-z0-9_-]*\.\)[A-Za-z0-9_-]*/\1$(printf 'A%.0s' $(seq 43))/" "$jar" >"$jar.forged"
+  forged=$(req "$A" GET /api/me "" -b "$jar.forged")
+  check "$store: a forged cookie (id kept, MAC replaced) → 401" \
+    "! cmp -s '$jar' '$jar.forged' && [ $(status "$forged") = 401 ]"
+  r=$(req "$A" POST /auth/logout "" -b "$jar" -H "Origin: http://evil.example")
+  check "$store: foreign Origin with the cookie → 403" "[ $(status "$r") = 403 ]"
+  r=$(req "$A" POST /auth/logout "" -b "$jar" -H "Origin: $ORIGIN")
+  check "$store: logout → 204" "[ $(status "$r") = 204 ]"
+  r=$(req "$A" GET /api/me "" -b "$jar")
+  check "$store: the old cookie after logout → 401" "[ $(status "$r") = 401 ]"
+
+  if [ "$store" = redis ]; then
+    r=$(req "$A" POST /auth/login "{\"email\":\"$email\",\"password\":\"password1\"}" -c "$jar")
+    bad=0
+    for _ in 1 2 3; do req "$B" POST /auth/login "{\"email\":\"$email\",\"password\":\"nope-nope\"}" >/dev/null; done
+    r=$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' \
+      --data "{\"email\":\"$email\",\"password\":\"password1\"}" "http://127.0.0.1:$A/auth/login")
+    check "brute force: after 3 failures (on B) even the right password → 429 on A with Retry-After" \
+      "grep -q '^HTTP/1.1 429' <<<\"\$r\" && grep -qi '^Retry-After: [1-9]' <<<\"\$r\""
+    "$SVC" redis-stop
+    r=$(req "$A" GET /api/me "" -b "$jar")
+    check "redis stopped: /api/me → 503 (not 401, not 500)" "[ $(status "$r") = 503 ]"
+    "$SVC" redis-start
+    # The test Redis keeps nothing on disk, so the session died with it: the
+    # server must answer again by itself (401, no longer 503), and a new
+    # login must work.
+    s=503
+    for _ in $(seq 60); do
+      s=$(status "$(req "$A" GET /api/me "" -b "$jar")")
+      [ "$s" != 503 ] && break
+      sleep 0.1
+    done
+    check "redis back: answers again by itself (401: the session went with Redis)" "[ $s = 401 ]"
+    r=$(req "$A" POST /auth/login "{\"email\":\"$email\",\"password\":\"password1\"}" -c "$jar")
+    r2=$(req "$B" GET /api/me "" -b "$jar")
+    check "redis back: a new login works on A and is seen on B" \
+      "[ $(status "$r") = 200 ] && [ $(status "$r2") = 200 ]"
+  fi
+  stop_all
+done
+
+echo "auth: $passed passed, $fail failed"
+[ "$fail" -eq 0 ]
