@@ -19,6 +19,7 @@
 #include "db/migrate.hpp"
 #include "db/redis_url.hpp"
 #include "handlers/app.hpp"
+#include "handlers/supervisor.hpp"
 #include "http/server.hpp"
 
 namespace {
@@ -114,5 +115,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tern: REDIS_URL: %s\n", e.what());
     return 2;
   }
+  if (config.workers > 1)
+    return tern::handlers::supervise(config.workers, [&config] { return serve(config); });
   return serve(config);
 }

@@ -65,5 +65,29 @@ err=$(TERN_SESSION_SECRET=$S32 TERN_JWT_SECRET=$S32 REDIS_URL=redis://host:notap
 check "bad REDIS_URL is refused with one line" \
   "[ $rc -ne 0 ] && [ \"\$(wc -l <<<\"\$err\")\" -eq 1 ] && grep -q REDIS_URL <<<\"\$err\""
 
+# Cluster mode: a supervisor, two workers on one port, a dead worker replaced,
+# SIGTERM drains them all.
+TERN_WORKERS=2 TERN_ACCESS_LOG=off "$TERN" >"$work/log3" 2>&1 &
+pid=$!
+for _ in $(seq 50); do [ "$(pgrep -P "$pid" | wc -l)" -eq 2 ] && break; sleep 0.1; done
+kids=$(pgrep -P "$pid" | tr '\n' ' ')
+check "TERN_WORKERS=2 starts two worker processes" "[ \"\$(wc -w <<<'$kids')\" -eq 2 ]"
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+check "the workers serve the port" "curl -fs http://127.0.0.1:$port/healthz | grep -q ok"
+victim=${kids%% *}
+kill -KILL "$victim"
+for _ in $(seq 50); do
+  now=$(pgrep -P "$pid" | tr '\n' ' ')
+  [ "$(wc -w <<<"$now")" -eq 2 ] && ! grep -qw "$victim" <<<"$now" && break
+  sleep 0.1
+done
+check "a killed worker is replaced" "[ \"\$(wc -w <<<'$now')\" -eq 2 ] && ! grep -qw '$victim' <<<'$now'"
+check "the death is logged" "grep -q 'killed by signal' '$work/log3'"
+kill -TERM "$pid"
+wait "$pid"; rc=$?
+pid=
+check "SIGTERM stops the cluster with exit 0" "[ $rc -eq 0 ] && ! pgrep -P $$ -f \"$TERN\" >/dev/null"
+check "every worker drained" "[ \"\$(grep -c ' info stopped$' '$work/log3')\" -ge 2 ]"
+
 echo "process: $passed passed, $fail failed"
 [ "$fail" -eq 0 ]
