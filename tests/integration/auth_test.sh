@@ -2,7 +2,8 @@
 # Sessions end to end, and the scale-out scenario of DESIGN.md's "one road":
 # two tern processes share PostgreSQL and Redis; log in on A, ask B who you
 # are. With TERN_SESSION_STORE=memory B does not know you (401); with
-# postgres and redis it does (200). Also: validation, duplicate email, one
+# postgres and redis it does (200). The same again behind an nginx that
+# round-robins between A and B, as a deployment would have it. Also: validation, duplicate email, one
 # 401 for both wrong email and wrong password, logout, CSRF Origin check,
 # brute-force 429, and Redis stopped → 503 that heals when it returns.
 # Needs DATABASE_URL, REDIS_URL and the TERN_TEST_* variables scripts/test sets.
@@ -27,6 +28,35 @@ cd "$work"
 
 S32=$(printf 's%.0s' $(seq 40))
 ORIGIN=http://tern.test
+# nginx_start PORT A B: round-robin proxy in front of two tern processes.
+nginx_start() {
+  mkdir -p "$work/nginx"
+  cat >"$work/nginx/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log stderr warn;
+events { worker_connections 256; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx/body;
+  proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi;
+  uwsgi_temp_path $work/nginx/uwsgi;
+  scgi_temp_path $work/nginx/scgi;
+  upstream tern { server 127.0.0.1:$2; server 127.0.0.1:$3; }
+  server {
+    listen 127.0.0.1:$1;
+    location / { proxy_pass http://tern; proxy_set_header Host \$host; }
+  }
+}
+CONF
+  nginx -p "$work/nginx/" -c "$work/nginx/nginx.conf" -e stderr 2>>"$work/log" &
+  pids+=($!)
+  for _ in $(seq 50); do curl -fs "http://127.0.0.1:$1/healthz" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "nginx did not start"; cat "$work/log"; return 1
+}
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # start STORE PORT → pid in $!
@@ -95,6 +125,18 @@ for store in memory postgres redis; do
   forged=$(req "$A" GET /api/me "" -b "$jar.forged")
   check "$store: a forged cookie (id kept, MAC replaced) → 401" \
     "! cmp -s '$jar' '$jar.forged' && [ $(status "$forged") = 401 ]"
+  # Behind nginx (round-robin over A and B): four /api/me in a row hit both.
+  N=$(free_port)
+  nginx_start "$N" "$A" "$B" || exit 1
+  codes=""
+  for _ in 1 2 3 4; do codes+="$(status "$(req "$N" GET /api/me "" -b "$jar")") "; done
+  if [ "$store" = memory ]; then
+    check "memory behind nginx: some requests land on the process without the session (401)" \
+      "grep -q 200 <<<'$codes' && grep -q 401 <<<'$codes'"
+  else
+    check "$store behind nginx: every request knows the session ($codes)" "[ '$codes' = '200 200 200 200 ' ]"
+  fi
+
   r=$(req "$A" POST /auth/logout "" -b "$jar" -H "Origin: http://evil.example")
   check "$store: foreign Origin with the cookie → 403" "[ $(status "$r") = 403 ]"
   r=$(req "$A" POST /auth/logout "" -b "$jar" -H "Origin: $ORIGIN")
