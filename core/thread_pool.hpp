@@ -68,6 +68,7 @@ class ThreadPool {
   auto run(F fn);
 
   std::size_t queue_depth() const { return depth_.load(std::memory_order_relaxed); }
+  static constexpr int kWorkerNice = 10;  // pool threads yield to loop threads
   std::size_t threads() const { return threads_.size(); }
 
  private:

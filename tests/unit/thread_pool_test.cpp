@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
@@ -98,4 +101,20 @@ TEST_CASE("void jobs") {
       asio::detached);
   io.run();
   CHECK(n == 2);
+}
+
+TEST_CASE("pool threads run below the loop threads' priority") {
+  tern::ThreadPool pool(1, 4);
+  asio::io_context io;
+  int nice_in_pool = -100;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto job = [] { return getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())); };
+        nice_in_pool = co_await pool.run(std::move(job));
+      },
+      asio::detached);
+  io.run();
+  CHECK(nice_in_pool >= tern::ThreadPool::kWorkerNice);
+  CHECK(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())) < nice_in_pool);  // caller untouched
 }
