@@ -1,17 +1,21 @@
 // Runs a test coroutine against a PgPool on the real PostgreSQL of
 // DATABASE_URL (scripts/test starts one), on an io_context of its own, and
-// rethrows on the test thread whatever the coroutine threw.
+// rethrows on the test thread whatever the coroutine threw. Also the small
+// coroutine helpers the data-layer tests share.
 #pragma once
 
 #include <doctest/doctest.h>
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
 
 #include <chrono>
 #include <cstdlib>
 #include <exception>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "db/pg_pool.hpp"
@@ -53,6 +57,22 @@ inline void with_pool(db::PgOptions options, PoolTest test, bool wait_ready = tr
 
 inline void with_pool(PoolTest test) {
   with_pool(pg_options(), std::move(test));
+}
+
+// Awaits `query()` and returns the class of the PgError it threw (nullopt: none).
+template <class F>
+asio::awaitable<std::optional<db::PgError::Kind>> error_of(F query) {
+  try {
+    co_await query();
+  } catch (const db::PgError& e) {
+    co_return e.kind();
+  }
+  co_return std::nullopt;
+}
+
+inline asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
+  asio::steady_timer t(co_await asio::this_coro::executor, d);
+  co_await t.async_wait(asio::use_awaitable);
 }
 
 }  // namespace tern::test

@@ -20,6 +20,8 @@ using namespace std::chrono_literals;
 using tern::db::PgError;
 using tern::db::PgPool;
 using tern::db::Statement;
+using tern::test::error_of;
+using tern::test::sleep_for;
 using tern::test::with_pool;
 using Kind = PgError::Kind;
 
@@ -28,23 +30,6 @@ namespace {
 const Statement kDouble{"test_double", "SELECT $1::int8 * 2"};
 const Statement kEcho{"test_echo", "SELECT $1::text, $2::int8, $3::bool, $4::text IS NULL"};
 const Statement kBroken{"test_broken", "SELEKT nonsense"};
-
-// Runs `query` and returns the class of the PgError it throws (nullopt: none).
-template <class F>
-asio::awaitable<std::optional<Kind>> error_of(F query) {
-  try {
-    co_await query();
-  } catch (const PgError& e) {
-    co_return e.kind();
-  }
-  co_return std::nullopt;
-}
-
-asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
-  asio::steady_timer t(co_await asio::this_coro::executor);
-  t.expires_after(d);
-  co_await t.async_wait(asio::use_awaitable);
-}
 
 void svc(const char* action) {
   std::string cmd = std::string(TERN_SOURCE_DIR "/scripts/lib/svc ") + action;

@@ -17,6 +17,7 @@
 #include "tests/db/test_env.hpp"
 
 using namespace tern::db;
+using tern::test::error_of;
 using tern::test::with_pool;
 using Kind = PgError::Kind;
 
@@ -31,16 +32,6 @@ std::string unique(const std::string& prefix) {
 
 asio::awaitable<User> new_user(PgPool& pool, const std::string& nick = "nick") {
   co_return co_await users::create(pool, unique("u") + "@Example.com", nick, "$argon2id$x");
-}
-
-template <class F>
-asio::awaitable<std::optional<Kind>> error_of(F f) {
-  try {
-    co_await f();
-  } catch (const PgError& e) {
-    co_return e.kind();
-  }
-  co_return std::nullopt;
 }
 
 struct Migrated {

@@ -17,13 +17,9 @@
 
 using namespace tern::db;
 using namespace std::chrono_literals;
+using tern::test::sleep_for;
 
 namespace {
-
-asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
-  asio::steady_timer t(co_await asio::this_coro::executor, d);
-  co_await t.async_wait(asio::use_awaitable);
-}
 
 std::string fresh_sid() {
   static int n = 0;
