@@ -71,17 +71,18 @@ app.post('/bench/password', async (req, res, next) => {
 app.get('/api/me', async (req, res, next) => {
   try {
     if (!req.session.uid) return res.status(401).json({ error: { code: 'unauthorized', message: 'not logged in' } });
+    // The same query tern runs (db/users.cpp, kMe).
     const r = await pg.query(
       `SELECT u.id, u.email, u.nick,
               (SELECT count(*) FROM follows WHERE following_id = u.id) AS followers,
-              (SELECT count(*) FROM follows WHERE follower_id = u.id) AS followings,
-              (SELECT coalesce(array_agg(following_id ORDER BY following_id), '{}')
+              (SELECT array_agg(following_id ORDER BY following_id)
                  FROM follows WHERE follower_id = u.id) AS ids
          FROM users u WHERE u.id = $1`, [req.session.uid]);
     const u = r.rows[0];
     if (!u) return res.status(401).json({ error: { code: 'unauthorized', message: 'not logged in' } });
+    const ids = (u.ids || []).map(Number);
     res.json({ id: Number(u.id), email: u.email, nick: u.nick, followerCount: Number(u.followers),
-      followingCount: Number(u.followings), followingIds: u.ids.map(Number) });
+      followingCount: ids.length, followingIds: ids });
   } catch (e) { next(e); }
 });
 
