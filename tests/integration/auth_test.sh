@@ -156,15 +156,23 @@ for store in memory postgres redis; do
     r=$(req "$A" GET /api/me "" -b "$jar")
     check "redis stopped: /api/me → 503 (not 401, not 500)" "[ $(status "$r") = 503 ]"
     "$SVC" redis-start
-    # The test Redis keeps nothing on disk, so the session died with it: the
-    # server must answer again by itself (401, no longer 503), and a new
-    # login must work.
-    s=503
-    for _ in $(seq 60); do
-      s=$(status "$(req "$A" GET /api/me "" -b "$jar")")
-      [ "$s" != 503 ] && break
-      sleep 0.1
+    # The test Redis keeps nothing on disk, so the session died with it: each
+    # server must reconnect by itself, then answer 401 rather than 503, and a
+    # new login must work. Every loop thread of every process reconnects on
+    # its own backoff, and /readyz answers for the loop that serves it: wait
+    # for ten ready answers in a row from each process (new connections, so
+    # they land on both loops).
+    for p in "$A" "$B"; do
+      streak=0
+      for _ in $(seq 100); do
+        if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$p/readyz")" = 200 ]; then
+          streak=$((streak + 1)); [ "$streak" -ge 10 ] && break
+        else
+          streak=0; sleep 0.1
+        fi
+      done
     done
+    s=$(status "$(req "$A" GET /api/me "" -b "$jar")")
     check "redis back: answers again by itself (401: the session went with Redis)" "[ $s = 401 ]"
     r=$(req "$A" POST /auth/login "{\"email\":\"$email\",\"password\":\"password1\"}" -c "$jar")
     r2=$(req "$B" GET /api/me "" -b "$jar")
