@@ -265,6 +265,16 @@ void PgConnection::send(const std::string& sql, const Params& params, Completion
   after_send({std::move(done), 1, 0, nullptr, Clock::now(), {}});
 }
 
+asio::awaitable<PgOutcome> PgConnection::exchange(const Statement* statement,
+                                                  const std::string& sql, const Params& params) {
+  return async_completion<PgOutcome>([this, statement, &sql, &params](Completion<PgOutcome> done) {
+    if (statement)
+      send(*statement, params, std::move(done));
+    else
+      send(sql, params, std::move(done));
+  });
+}
+
 void PgConnection::send_detached(const char* sql) {
   if (state_ != State::ready || abort_) return;
   pg_conn* c = conn_.get();

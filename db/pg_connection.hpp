@@ -78,6 +78,11 @@ class PgConnection {
   // connection is not ready, `done` gets `unavailable` at once.
   void send(const Statement& statement, const Params& params, Completion<PgOutcome> done);
   void send(const std::string& sql, const Params& params, Completion<PgOutcome> done);
+  // send(), awaited: the outcome of `statement`, or of `sql` when statement
+  // is null. The arguments are read when the co_await starts; pass named
+  // objects, not temporaries (see docs/ARCHITECTURE.md, compiler pitfall).
+  asio::awaitable<PgOutcome> exchange(const Statement* statement, const std::string& sql,
+                                      const Params& params);
   // For BEGIN and ROLLBACK: nobody waits; a failure resets the connection, so
   // a transaction can never be left open by mistake.
   void send_detached(const char* sql);

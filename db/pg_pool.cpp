@@ -108,12 +108,7 @@ asio::awaitable<PgResult> PgPool::execute(const Statement* statement, std::strin
   PgConnection* c = pick(false);
   if (!c) c = co_await acquire(false);
   ++queries_;
-  PgOutcome out = co_await async_completion<PgOutcome>([&](Completion<PgOutcome> done) {
-    if (statement)
-      c->send(*statement, params, std::move(done));
-    else
-      c->send(sql, params, std::move(done));
-  });
+  PgOutcome out = co_await c->exchange(statement, sql, params);
   if (out.error) throw std::move(*out.error);
   co_return std::move(out.result);
 }

@@ -49,12 +49,7 @@ asio::awaitable<PgResult> PgTransaction::execute(const Statement* statement, std
                                                  Params params) {
   PgConnection& c = live_connection();
   ++pool_->queries_;
-  PgOutcome out = co_await async_completion<PgOutcome>([&](Completion<PgOutcome> done) {
-    if (statement)
-      c.send(*statement, params, std::move(done));
-    else
-      c.send(sql, params, std::move(done));
-  });
+  PgOutcome out = co_await c.exchange(statement, sql, params);
   if (out.error) throw std::move(*out.error);
   co_return std::move(out.result);
 }
@@ -62,8 +57,9 @@ asio::awaitable<PgResult> PgTransaction::execute(const Statement* statement, std
 asio::awaitable<void> PgTransaction::commit() {
   PgConnection& c = live_connection();
   ++pool_->queries_;
-  PgOutcome out = co_await async_completion<PgOutcome>(
-      [&](Completion<PgOutcome> done) { c.send(kCommit, Params(), std::move(done)); });
+  const std::string no_sql;
+  const Params no_params;
+  PgOutcome out = co_await c.exchange(&kCommit, no_sql, no_params);
   end();
   if (out.error) throw std::move(*out.error);
   // After a failed statement (whose error the caller caught), COMMIT ends

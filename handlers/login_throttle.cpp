@@ -1,15 +1,15 @@
 #include "handlers/login_throttle.hpp"
 
 #include <algorithm>
-#include <cctype>
+
+#include "http/text.hpp"
 
 namespace tern::handlers {
 
 namespace {
 
 std::string email_key(std::string email) {
-  std::transform(email.begin(), email.end(), email.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(email.begin(), email.end(), email.begin(), http::ascii_lower);
   return "login:fail:email:" + email;
 }
 

@@ -1,18 +1,15 @@
 // Runs a test coroutine against a PgPool on the real PostgreSQL of
 // DATABASE_URL (scripts/test starts one), on an io_context of its own, and
-// rethrows on the test thread whatever the coroutine threw. Also the small
-// coroutine helpers the data-layer tests share.
+// rethrows on the test thread whatever the coroutine threw; and error_of(),
+// the class of the PgError a query throws.
 #pragma once
 
 #include <doctest/doctest.h>
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
-#include <asio/steady_timer.hpp>
-#include <asio/use_awaitable.hpp>
 
 #include <chrono>
-#include <cstdlib>
 #include <exception>
 #include <functional>
 #include <optional>
@@ -20,18 +17,13 @@
 
 #include "db/pg_pool.hpp"
 #include "db/pg_transaction.hpp"
+#include "tests/db/test_env.hpp"
 
 namespace tern::test {
 
-inline std::string database_url() {
-  const char* url = std::getenv("DATABASE_URL");
-  if (!url || !*url) FAIL("DATABASE_URL is not set: run the tests through scripts/test");
-  return url;
-}
-
 inline db::PgOptions pg_options() {
   db::PgOptions o;
-  o.url = database_url();
+  o.url = test_database_url();
   return o;
 }
 
@@ -68,11 +60,6 @@ asio::awaitable<std::optional<db::PgError::Kind>> error_of(F query) {
     co_return e.kind();
   }
   co_return std::nullopt;
-}
-
-inline asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
-  asio::steady_timer t(co_await asio::this_coro::executor, d);
-  co_await t.async_wait(asio::use_awaitable);
 }
 
 }  // namespace tern::test

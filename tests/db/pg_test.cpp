@@ -22,6 +22,7 @@ using tern::db::PgPool;
 using tern::db::Statement;
 using tern::test::error_of;
 using tern::test::sleep_for;
+using tern::test::svc;
 using tern::test::with_pool;
 using Kind = PgError::Kind;
 
@@ -30,11 +31,6 @@ namespace {
 const Statement kDouble{"test_double", "SELECT $1::int8 * 2"};
 const Statement kEcho{"test_echo", "SELECT $1::text, $2::int8, $3::bool, $4::text IS NULL"};
 const Statement kBroken{"test_broken", "SELEKT nonsense"};
-
-void svc(const char* action) {
-  std::string cmd = std::string(TERN_SOURCE_DIR "/scripts/lib/svc ") + action;
-  REQUIRE_MESSAGE(std::system(cmd.c_str()) == 0, cmd);
-}
 
 }  // namespace
 

@@ -29,6 +29,7 @@
 #include "db/redis_client.hpp"
 #include "db/redis_subscriber.hpp"
 #include "db/redis_url.hpp"
+#include "tests/db/test_env.hpp"
 
 using namespace std::chrono_literals;
 using tern::db::RedisClient;
@@ -39,15 +40,13 @@ using tern::db::RedisSubscriber;
 using tern::db::RedisUrl;
 using Kind = RedisError::Kind;
 using Clock = std::chrono::steady_clock;
+using tern::test::sleep_for;
+using tern::test::svc;
 
 namespace {
 
 RedisUrl test_url() {
-  const char* env = std::getenv("REDIS_URL");
-  REQUIRE_MESSAGE(env != nullptr,
-                  "REDIS_URL is not set: run scripts/test, or start a Redis and export "
-                  "REDIS_URL=redis://127.0.0.1:63809/0");
-  return RedisUrl::parse(env);
+  return RedisUrl::parse(tern::test::test_redis_url());
 }
 
 // Quick to reconnect, so the fault tests take seconds, not minutes.
@@ -57,11 +56,6 @@ RedisOptions fast() {
   o.backoff_min = 20ms;
   o.backoff_max = 300ms;
   return o;
-}
-
-void svc(const std::string& action) {
-  std::string cmd = TERN_SOURCE_DIR "/scripts/lib/svc " + action;
-  REQUIRE_MESSAGE(std::system(cmd.c_str()) == 0, cmd);
 }
 
 // Puts the test's Redis back up however a fault test ends.
@@ -84,12 +78,6 @@ void run_loop(Body body, std::chrono::seconds limit = 30s) {
   REQUIRE_MESSAGE(finished, "the test coroutine did not finish in time");
   if (failure) std::rethrow_exception(failure);
   CHECK_MESSAGE(io.stopped(), "work was left on the io_context: something was not closed");
-}
-
-asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  timer.expires_after(d);
-  co_await timer.async_wait(asio::use_awaitable);
 }
 
 // Polls `done` on the loop until it holds or `limit` passes.

@@ -5,8 +5,18 @@
 // testing against whatever a default URL happens to reach.
 // ensure_migrated() brings DATABASE_URL's schema up to date, once per process,
 // so each test file can call it first without caring which ran before.
+// svc() stops and starts those servers for the fault tests; sleep_for() is
+// the coroutine pause the data-layer tests share.
 #pragma once
 
+#include <doctest/doctest.h>
+
+#include <asio/awaitable.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <chrono>
 #include <cstdlib>
 #include <mutex>
 #include <sstream>
@@ -41,6 +51,17 @@ inline void ensure_migrated() {
     std::ostringstream log;  // the steps are noise in test output; errors carry their story
     db::migrate(test_database_url(), log);
   });
+}
+
+// scripts/lib/svc ACTION: pg-stop, pg-start, redis-stop, redis-start.
+inline void svc(const std::string& action) {
+  std::string cmd = TERN_SOURCE_DIR "/scripts/lib/svc " + action;
+  REQUIRE_MESSAGE(std::system(cmd.c_str()) == 0, cmd);
+}
+
+inline asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
+  asio::steady_timer t(co_await asio::this_coro::executor, d);
+  co_await t.async_wait(asio::use_awaitable);
 }
 
 }  // namespace tern::test
