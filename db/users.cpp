@@ -22,6 +22,14 @@ const Statement kMe{"users_me",
                     "(SELECT array_agg(following_id ORDER BY following_id) "
                     "   FROM follows WHERE follower_id = u.id)::text "
                     "FROM users u WHERE u.id = $1"};
+// The same, for every id of a BatchLoader batch: one statement's start-up
+// for all of them.
+const Statement kMeMany{"users_me_many",
+                        "SELECT u.id, u.email, u.nick, u.password_hash, rfc3339(u.created_at), "
+                        "(SELECT count(*) FROM follows WHERE following_id = u.id), "
+                        "(SELECT array_agg(following_id ORDER BY following_id) "
+                        "   FROM follows WHERE follower_id = u.id)::text "
+                        "FROM users u WHERE u.id = ANY($1::bigint[])"};
 const Statement kProfile{"users_profile",
                          "SELECT u.id, u.nick, "
                          "(SELECT count(*) FROM follows WHERE following_id = u.id), "
@@ -62,6 +70,12 @@ std::vector<std::int64_t> parse_id_array(std::string_view text) {
   return ids;
 }
 
+Me me_from(const Row& row) {
+  Me me{user_from(row), row.get<std::int64_t>(5), 0, parse_id_array(row.text(6))};  // NULL: none
+  me.following_count = static_cast<std::int64_t>(me.following_ids.size());
+  return me;
+}
+
 std::vector<UserRef> refs_from(const PgResult& result) {
   std::vector<UserRef> refs;
   refs.reserve(static_cast<std::size_t>(result.size()));
@@ -93,10 +107,16 @@ asio::awaitable<std::optional<User>> find(PgPool& pool, std::int64_t id) {
 asio::awaitable<std::optional<Me>> me(PgPool& pool, std::int64_t id) {
   auto r = co_await pool.query(kMe, id);
   if (r.empty()) co_return std::nullopt;
-  Row row = r.front();
-  Me me{user_from(row), row.get<std::int64_t>(5), 0, parse_id_array(row.text(6))};  // NULL: none
-  me.following_count = static_cast<std::int64_t>(me.following_ids.size());
-  co_return me;
+  co_return me_from(r.front());
+}
+
+asio::awaitable<std::vector<Me>> me_many(PgPool& pool, std::vector<std::int64_t> ids) {
+  auto r = co_await pool.query(kMeMany, ids);
+  std::vector<Me> all;
+  all.reserve(static_cast<std::size_t>(r.size()));
+  for (Row row : r)
+    all.push_back(me_from(row));
+  co_return all;
 }
 
 asio::awaitable<std::optional<Profile>> profile(PgPool& pool, std::int64_t id,

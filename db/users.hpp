@@ -52,6 +52,9 @@ asio::awaitable<User> create(PgPool& pool, std::string email, std::string nick,
 asio::awaitable<std::optional<User>> find_by_email(PgPool& pool, std::string email);
 asio::awaitable<std::optional<User>> find(PgPool& pool, std::int64_t id);
 asio::awaitable<std::optional<Me>> me(PgPool& pool, std::int64_t id);
+// me() for many users in one statement (for a BatchLoader); users that do not
+// exist are absent, the order is unspecified.
+asio::awaitable<std::vector<Me>> me_many(PgPool& pool, std::vector<std::int64_t> ids);
 asio::awaitable<std::optional<Profile>> profile(PgPool& pool, std::int64_t id, std::int64_t viewer);
 
 // Idempotent. follow() throws PgError::foreign_key_violation when `followee`

@@ -172,7 +172,7 @@ void add_auth_routes(http::Router& router, const Config& config, ThreadPool& poo
   router.get("/api/me", [&config](Request& req, Response& res) -> asio::awaitable<void> {
     auto signed_in = co_await session_user(req, config);
     if (!signed_in) throw HttpError(401, "unauthorized", "not logged in");
-    auto me = co_await db::users::me(LoopServices::current().pg(), signed_in->user_id);
+    auto me = co_await LoopServices::current().me().load(signed_in->user_id);
     if (!me) throw HttpError(401, "unauthorized", "not logged in");  // the account is gone
     std::string body;
     http::JsonWriter w(body);

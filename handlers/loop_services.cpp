@@ -32,7 +32,11 @@ LoopServices::LoopServices(asio::io_context& io, const Config& config,
                            db::MemorySessionStore& memory)
     : pg_(io.get_executor(), pg_options(config)),
       redis_(io.get_executor(), db::RedisUrl::parse(config.redis_url)),
-      sessions_(&memory) {
+      sessions_(&memory),
+      me_(
+          io.get_executor(),
+          [this](std::vector<std::int64_t> ids) { return db::users::me_many(pg_, std::move(ids)); },
+          [](const db::Me& m) { return m.user.id; }) {
   pg_.start();
   if (config.session_store == "postgres")
     own_sessions_ = std::make_unique<db::PostgresSessionStore>(pg_, session_limits(config));

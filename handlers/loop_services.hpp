@@ -10,10 +10,12 @@
 #include <memory>
 
 #include "core/config.hpp"
+#include "db/batch_loader.hpp"
 #include "db/pg_pool.hpp"
 #include "db/redis_client.hpp"
 #include "db/session_store.hpp"
 #include "db/session_store_memory.hpp"
+#include "db/users.hpp"
 #include "http/server.hpp"
 
 namespace tern::handlers {
@@ -27,6 +29,8 @@ class LoopServices {
   db::PgPool& pg() { return pg_; }
   db::RedisClient& redis() { return redis_; }
   db::SessionStore& sessions() { return *sessions_; }
+  // The signed-in user of /api/me, batched per loop turn (db/batch_loader.hpp).
+  db::BatchLoader<db::Me>& me() { return me_; }
   void close();
 
   // The current loop thread's services; throws std::logic_error elsewhere.
@@ -37,6 +41,7 @@ class LoopServices {
   db::RedisClient redis_;
   std::unique_ptr<db::SessionStore> own_sessions_;  // postgres or redis: this loop's
   db::SessionStore* sessions_;
+  db::BatchLoader<db::Me> me_;
 };
 
 // Creates each loop's services when the loop starts, and closes and frees
