@@ -5,7 +5,8 @@
 # postgres and redis it does (200). The same again behind an nginx that
 # round-robins between A and B, as a deployment would have it. Also: validation, duplicate email, one
 # 401 for both wrong email and wrong password, logout, CSRF Origin check,
-# brute-force 429, and Redis stopped → 503 that heals when it returns.
+# brute-force 429, a new session id at every login, idle and absolute expiry,
+# and Redis stopped → 503 that heals when it returns.
 # Needs DATABASE_URL, REDIS_URL and the TERN_TEST_* variables scripts/test sets.
 set -uo pipefail
 TERN=$1
@@ -59,17 +60,19 @@ CONF
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# start STORE PORT → pid in $!
+# start STORE PORT [VAR=value...] → pid in $!
 start() {
-  TERN_SESSION_SECRET=$S32 TERN_JWT_SECRET=$S32 TERN_LISTEN=127.0.0.1:$2 TERN_THREADS=2 \
-    TERN_SESSION_STORE=$1 TERN_PUBLIC_ORIGIN=$ORIGIN TERN_LOGIN_MAX_FAILURES=3 \
+  local store=$1 port=$2
+  shift 2
+  env "$@" TERN_SESSION_SECRET=$S32 TERN_JWT_SECRET=$S32 TERN_LISTEN=127.0.0.1:$port TERN_THREADS=2 \
+    TERN_SESSION_STORE=$store TERN_PUBLIC_ORIGIN=$ORIGIN TERN_LOGIN_MAX_FAILURES=3 \
     TERN_ACCESS_LOG=off "$TERN" >>"$work/log" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$2/readyz")" = 200 ] && return 0
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz")" = 200 ] && return 0
     sleep 0.05
   done
-  echo "tern ($1) on $2 did not become ready"; cat "$work/log"; return 1
+  echo "tern ($store) on $port did not become ready"; cat "$work/log"; return 1
 }
 stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; pids=(); }
 
@@ -81,6 +84,7 @@ req() {
     -w ' %{http_code}' "$@" "http://127.0.0.1:$port$path" | awk '{ s=$NF; $NF=""; print s, $0 }'
 }
 status() { cut -d' ' -f1 <<<"$1"; }
+cookie_of() { awk '$6 == "sid" { print $7 }' "$1"; }  # JAR → the sid cookie's value
 
 for store in memory postgres redis; do
   A=$(free_port); B=$(free_port)
@@ -137,6 +141,13 @@ for store in memory postgres redis; do
     check "$store behind nginx: every request knows the session ($codes)" "[ '$codes' = '200 200 200 200 ' ]"
   fi
 
+  # A second login issues a new id and ends the session it replaces.
+  cp "$jar" "$jar.first"
+  r=$(req "$A" POST /auth/login "{\"email\":\"$email\",\"password\":\"password1\"}" -b "$jar" -c "$jar")
+  check "$store: a second login → a new session id" \
+    "[ $(status "$r") = 200 ] && [ \"\$(cookie_of '$jar')\" != \"\$(cookie_of '$jar.first')\" ]"
+  check "$store: the replaced session → 401" "[ $(status "$(req "$A" GET /api/me "" -b "$jar.first")") = 401 ]"
+
   r=$(req "$A" POST /auth/logout "" -b "$jar" -H "Origin: http://evil.example")
   check "$store: foreign Origin with the cookie → 403" "[ $(status "$r") = 403 ]"
   r=$(req "$A" POST /auth/logout "" -b "$jar" -H "Origin: $ORIGIN")
@@ -181,6 +192,46 @@ for store in memory postgres redis; do
   fi
   stop_all
 done
+
+# Expiry on every store, the three side by side: with TERN_SESSION_IDLE_S=3
+# a session used every 1.5 s lives on past 3 s, then dies when left alone;
+# with TERN_SESSION_LIFETIME_S=6 (whole seconds, so "past 6" can come after
+# 5 s) even a busy session ends. Nothing is logged out by hand. Each store's
+# clock starts after its own logins, so slow hashing cannot skew it.
+expiry() {  # STORE IDLE_PORT LIFETIME_PORT → "<idle codes> <lifetime codes>"
+  local store=$1 I=$2 L=$3 email="e$RANDOM$$-$1@example.com" idle="" life=""
+  req "$I" POST /auth/join "{\"email\":\"$email\",\"nick\":\"e\",\"password\":\"password1\"}" >/dev/null
+  req "$I" POST /auth/login "{\"email\":\"$email\",\"password\":\"password1\"}" -c "$work/idle-$store" >/dev/null
+  req "$L" POST /auth/login "{\"email\":\"$email\",\"password\":\"password1\"}" -c "$work/life-$store" >/dev/null
+  for pause in 1.5 1.5 4; do
+    sleep "$pause"
+    idle+="$(status "$(req "$I" GET /api/me "" -b "$work/idle-$store")"),"
+    life+="$(status "$(req "$L" GET /api/me "" -b "$work/life-$store")"),"
+  done
+  echo "$idle $life"
+}
+ports=()
+for store in memory postgres redis; do
+  I=$(free_port); L=$(free_port)
+  start "$store" "$I" TERN_SESSION_IDLE_S=3 || exit 1
+  start "$store" "$L" TERN_SESSION_LIFETIME_S=6 || exit 1
+  ports+=("$I $L")
+done
+i=0
+for store in memory postgres redis; do
+  expiry "$store" ${ports[$i]} >"$work/expiry-$store" &
+  i=$((i + 1))
+done
+wait_for_jobs() { for j in $(jobs -p); do case " ${pids[*]} " in *" $j "*) ;; *) wait "$j" ;; esac; done; }
+wait_for_jobs
+for store in memory postgres redis; do
+  read -r idle life <"$work/expiry-$store"
+  check "$store: idle timeout 3 s, used at 1.5 and 3 s, then left 4 s → 200, 200, 401 ($idle)" \
+    "[ '$idle' = '200,200,401,' ]"
+  check "$store: lifetime 6 s, used at 1.5, 3 and 7 s → 200, 200, 401 ($life)" \
+    "[ '$life' = '200,200,401,' ]"
+done
+stop_all
 
 echo "auth: $passed passed, $fail failed"
 [ "$fail" -eq 0 ]
