@@ -59,11 +59,12 @@ app.post('/auth/login', async (req, res, next) => {
   } catch (e) { next(e); }
 });
 
-// The bench's set-up: give an existing tern user a bcrypt password here.
+// The bench's set-up: give existing tern users (ids) a bcrypt password here.
 app.post('/bench/password', async (req, res, next) => {
   try {
-    const { id, password } = req.body;
-    await redis.set(`express:pw:${id}`, await bcrypt.hash(password, 10));
+    const { ids, password } = req.body;
+    const hash = await bcrypt.hash(password, 10);
+    for (const id of ids) await redis.set(`express:pw:${id}`, hash);
     res.status(204).end();
   } catch (e) { next(e); }
 });
