@@ -1,9 +1,9 @@
-// BatchLoader<Value>: lookups by id that arrive in the same turn of the event
-// loop share one query — the DataLoader pattern, on one loop thread.
+// BatchLoader<Key, Value>: lookups by key that arrive in the same turn of the
+// event loop share one query — the DataLoader pattern, on one loop thread.
 //
 // The first load() of a turn posts a flush to the back of the loop's queue;
 // every load() that runs before the flush joins the batch. The flush sends one
-// query for the batch's distinct ids, and each waiter then gets its row
+// query for the batch's distinct keys, and each waiter then gets its row
 // (nullopt when there is none) or the query's error.
 //
 // Why: under load one epoll wake-up resumes dozens of request coroutines that
@@ -14,9 +14,11 @@
 // after the handlers already queued, never after a timer.
 //
 // Nothing is cached: every batch asks the database anew, so a load() always
-// sees every write that committed before it was called.
+// sees every write that committed before it was called. A batch's keys are
+// sorted, so two batches that update rows (the postgres session store's
+// renewal) lock them in the same order and cannot deadlock each other.
 //
-//   db::BatchLoader<Me> me(executor, [&pool](std::vector<std::int64_t> ids) {
+//   db::BatchLoader<std::int64_t, Me> me(executor, [&pool](std::vector<std::int64_t> ids) {
 //     return users::me_many(pool, std::move(ids));
 //   }, [](const Me& m) { return m.user.id; });
 //   std::optional<Me> m = co_await me.load(42);
@@ -40,13 +42,13 @@
 
 namespace tern::db {
 
-template <class Value>
+template <class Key, class Value>
 class BatchLoader {
  public:
-  // Fetches the rows of `ids` (distinct, ascending); ids without a row are
-  // simply absent from the answer.
-  using Fetch = std::function<asio::awaitable<std::vector<Value>>(std::vector<std::int64_t>)>;
-  using KeyOf = std::function<std::int64_t(const Value&)>;
+  // Fetches the rows of `keys` (distinct, ascending); keys without a row are
+  // simply absent from the answer, which may come in any order.
+  using Fetch = std::function<asio::awaitable<std::vector<Value>>(std::vector<Key>)>;
+  using KeyOf = std::function<Key(const Value&)>;
 
   struct Stats {
     std::uint64_t loads = 0;    // load() calls
@@ -62,10 +64,10 @@ class BatchLoader {
   BatchLoader(const BatchLoader&) = delete;
   BatchLoader& operator=(const BatchLoader&) = delete;
 
-  // The row for `id`, or nullopt; rethrows the batch query's error.
-  asio::awaitable<std::optional<Value>> load(std::int64_t id) {
-    Outcome out = co_await async_completion<Outcome>([this, id](Completion<Outcome> done) {
-      waiting_.push_back({id, std::move(done)});
+  // The row for `key`, or nullopt; rethrows the batch query's error.
+  asio::awaitable<std::optional<Value>> load(Key key) {
+    Outcome out = co_await async_completion<Outcome>([this, &key](Completion<Outcome> done) {
+      waiting_.push_back({std::move(key), std::move(done)});
       if (waiting_.size() == 1) asio::post(executor_, [this] { flush(); });
     });
     if (out.error) std::rethrow_exception(out.error);
@@ -80,7 +82,7 @@ class BatchLoader {
     std::exception_ptr error;
   };
   struct Waiter {
-    std::int64_t id;
+    Key key;
     Completion<Outcome> done;
   };
 
@@ -88,9 +90,10 @@ class BatchLoader {
     std::vector<Waiter> all = std::move(waiting_);
     waiting_.clear();
     stats_.loads += all.size();
-    // Sorted by id, each batch's distinct ids come in one pass (an id whose
+    // Sorted by key, each batch's distinct keys come in one pass (a key whose
     // waiters straddle a max_batch cut is asked for by both batches).
-    std::sort(all.begin(), all.end(), [](const Waiter& a, const Waiter& b) { return a.id < b.id; });
+    std::sort(all.begin(), all.end(),
+              [](const Waiter& a, const Waiter& b) { return a.key < b.key; });
     for (std::size_t begin = 0; begin < all.size(); begin += max_batch_) {
       std::size_t end = std::min(all.size(), begin + max_batch_);
       std::vector<Waiter> batch(std::make_move_iterator(all.begin() + begin),
@@ -101,14 +104,14 @@ class BatchLoader {
   }
 
   asio::awaitable<void> answer(std::vector<Waiter> batch) {
-    std::vector<std::int64_t> ids;
-    ids.reserve(batch.size());
+    std::vector<Key> keys;
+    keys.reserve(batch.size());
     for (const Waiter& w : batch)
-      if (ids.empty() || ids.back() != w.id) ids.push_back(w.id);
+      if (keys.empty() || keys.back() != w.key) keys.push_back(w.key);
     std::vector<Value> rows;
     std::exception_ptr error;
     try {
-      rows = co_await fetch_(std::move(ids));
+      rows = co_await fetch_(std::move(keys));
     } catch (...) {
       error = std::current_exception();
     }
@@ -117,14 +120,19 @@ class BatchLoader {
         w.done.complete({std::nullopt, error});
       co_return;
     }
-    std::sort(rows.begin(), rows.end(),
-              [this](const Value& a, const Value& b) { return key_of_(a) < key_of_(b); });
-    auto row = rows.begin();
-    for (Waiter& w : batch) {  // both ascending: one merge pass
-      while (row != rows.end() && key_of_(*row) < w.id)
+    // The rows' keys, ascending, beside their positions: then one merge pass
+    // with the (ascending) waiters hands each its row.
+    std::vector<std::pair<Key, std::size_t>> index;
+    index.reserve(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      index.emplace_back(key_of_(rows[i]), i);
+    std::sort(index.begin(), index.end());
+    auto row = index.begin();
+    for (Waiter& w : batch) {
+      while (row != index.end() && row->first < w.key)
         ++row;
-      if (row != rows.end() && key_of_(*row) == w.id)
-        w.done.complete({*row, nullptr});
+      if (row != index.end() && row->first == w.key)
+        w.done.complete({rows[row->second], nullptr});
       else
         w.done.complete({std::nullopt, nullptr});
     }

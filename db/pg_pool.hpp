@@ -38,6 +38,8 @@ class PgPool {
   PgPool(const PgPool&) = delete;
   PgPool& operator=(const PgPool&) = delete;
 
+  asio::any_io_executor get_executor() const { return executor_; }
+
   // Spawns the connections and the deadline ticker on the executor.
   void start();
   // Fails what is in flight, stops reconnecting; the executor then runs out of

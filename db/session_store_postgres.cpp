@@ -4,9 +4,9 @@ namespace tern::db {
 
 namespace {
 
-const Statement kLoad{"sessions_load",
-                      "UPDATE user_sessions SET expire = now() + make_interval(secs => $2) "
-                      "WHERE sid = $1 AND expire > now() RETURNING sess::text"};
+const Statement kRenew{"sessions_renew",
+                       "UPDATE user_sessions SET expire = now() + make_interval(secs => $2) "
+                       "WHERE sid = ANY($1::text[]) AND expire > now() RETURNING sid, sess::text"};
 const Statement kSave{
     "sessions_save",
     "INSERT INTO user_sessions (sid, sess, expire) "
@@ -20,10 +20,25 @@ std::atomic<std::int64_t> last_prune{0};
 
 }  // namespace
 
+PostgresSessionStore::PostgresSessionStore(PgPool& pool, SessionLimits limits)
+    : pool_(pool),
+      limits_(limits),
+      renew_(
+          pool.get_executor(),
+          [this](std::vector<std::string> sids) -> asio::awaitable<std::vector<Stored>> {
+            auto r = co_await pool_.query(kRenew, sids, limits_.idle.count());
+            std::vector<Stored> rows;
+            rows.reserve(static_cast<std::size_t>(r.size()));
+            for (Row row : r)
+              rows.push_back({row.get<std::string>(0), row.get<std::string>(1)});
+            co_return rows;
+          },
+          [](const Stored& s) { return s.sid; }) {}
+
 asio::awaitable<std::optional<SessionData>> PostgresSessionStore::load(std::string sid) {
-  auto r = co_await pool_.query(kLoad, sid, limits_.idle.count());
-  if (r.empty()) co_return std::nullopt;
-  auto data = decode_session(r.front().text(0));
+  auto stored = co_await renew_.load(sid);
+  if (!stored) co_return std::nullopt;
+  auto data = decode_session(stored->sess);
   if (!data || past_lifetime(*data, limits_, unix_now())) {
     co_await pool_.query(kRemove, sid);
     co_return std::nullopt;

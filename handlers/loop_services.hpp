@@ -30,7 +30,7 @@ class LoopServices {
   db::RedisClient& redis() { return redis_; }
   db::SessionStore& sessions() { return *sessions_; }
   // The signed-in user of /api/me, batched per loop turn (db/batch_loader.hpp).
-  db::BatchLoader<db::Me>& me() { return me_; }
+  db::BatchLoader<std::int64_t, db::Me>& me() { return me_; }
   void close();
 
   // The current loop thread's services; throws std::logic_error elsewhere.
@@ -41,7 +41,7 @@ class LoopServices {
   db::RedisClient redis_;
   std::unique_ptr<db::SessionStore> own_sessions_;  // postgres or redis: this loop's
   db::SessionStore* sessions_;
-  db::BatchLoader<db::Me> me_;
+  db::BatchLoader<std::int64_t, db::Me> me_;
 };
 
 // Creates each loop's services when the loop starts, and closes and frees

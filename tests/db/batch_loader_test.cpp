@@ -29,7 +29,7 @@ struct Migrated {
   Migrated() { tern::test::ensure_migrated(); }
 };
 
-using MeLoader = BatchLoader<Me>;
+using MeLoader = BatchLoader<std::int64_t, Me>;
 
 MeLoader me_loader(asio::any_io_executor ex, PgPool& pool, std::size_t max_batch = 256) {
   return MeLoader(

@@ -5,7 +5,12 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include "db/redis_client.hpp"
 #include "db/redis_url.hpp"
@@ -89,6 +94,42 @@ TEST_CASE_FIXTURE(Migrated, "sessions: postgres store keeps the contract") {
   tern::test::with_pool([](PgPool& pool) -> asio::awaitable<void> {
     PostgresSessionStore store(pool, kLimits);
     co_await contract(store);
+  });
+}
+
+TEST_CASE_FIXTURE(Migrated,
+                  "sessions: postgres store renews one turn's sessions in one statement") {
+  tern::test::with_pool([](PgPool& pool) -> asio::awaitable<void> {
+    auto ex = co_await asio::this_coro::executor;
+    PostgresSessionStore store(pool, kLimits);
+    std::vector<std::string> sids{fresh_sid(), fresh_sid(), fresh_sid()};
+    for (std::size_t i = 0; i < sids.size(); ++i)
+      co_await store.save(sids[i], SessionData{static_cast<std::int64_t>(100 + i), unix_now()});
+    sids.push_back(fresh_sid());  // never saved
+    sids.push_back(sids[1]);      // asked for twice
+
+    std::vector<std::optional<SessionData>> got(sids.size());
+    int done = 0;
+    auto before = pool.stats().queries;
+    for (std::size_t i = 0; i < sids.size(); ++i)
+      asio::co_spawn(
+          ex,
+          [&, i]() -> asio::awaitable<void> {
+            got[i] = co_await store.load(sids[i]);
+            ++done;
+          },
+          asio::detached);
+    for (int spins = 0; done < static_cast<int>(sids.size()) && spins < 1000; ++spins)
+      co_await sleep_for(1ms);
+    REQUIRE(done == static_cast<int>(sids.size()));
+    CHECK(pool.stats().queries - before == 1);
+    for (std::size_t i = 0; i < 3; ++i) {
+      REQUIRE(got[i]);
+      CHECK(got[i]->user_id == static_cast<std::int64_t>(100 + i));
+    }
+    CHECK_FALSE(got[3]);
+    REQUIRE(got[4]);
+    CHECK(got[4]->user_id == 101);
   });
 }
 
