@@ -1,8 +1,15 @@
 #include "db/session_store_memory.hpp"
 
+#include <algorithm>
+#include <vector>
+
 #include "db/pg_error.hpp"
 
 namespace tern::db {
+
+bool MemorySessionStore::expired(const Entry& e, Clock::time_point now, std::int64_t unix) const {
+  return now >= e.idle_until || past_lifetime(e.data, limits_, unix);
+}
 
 asio::awaitable<std::optional<SessionData>> MemorySessionStore::load(std::string sid) {
   std::optional<SessionData> found;
@@ -11,7 +18,7 @@ asio::awaitable<std::optional<SessionData>> MemorySessionStore::load(std::string
     auto it = sessions_.find(sid);
     if (it != sessions_.end()) {
       auto now = Clock::now();
-      if (now >= it->second.idle_until || past_lifetime(it->second.data, limits_, unix_now())) {
+      if (expired(it->second, now, unix_now())) {
         sessions_.erase(it);
       } else {
         it->second.idle_until = now + limits_.idle;
@@ -27,7 +34,8 @@ asio::awaitable<void> MemorySessionStore::save(std::string sid, SessionData data
     std::lock_guard lock(mutex_);
     if (sessions_.size() >= capacity_ && !sessions_.contains(sid)) {
       auto now = Clock::now();
-      std::erase_if(sessions_, [&](const auto& kv) { return now >= kv.second.idle_until; });
+      auto unix = unix_now();
+      std::erase_if(sessions_, [&](const auto& kv) { return expired(kv.second, now, unix); });
       if (sessions_.size() >= capacity_)
         throw PgError(PgError::Kind::unavailable, "memory session store is full");
     }
@@ -52,7 +60,29 @@ std::size_t MemorySessionStore::size() const {
 std::size_t MemorySessionStore::sweep() {
   std::lock_guard lock(mutex_);
   auto now = Clock::now();
-  return std::erase_if(sessions_, [&](const auto& kv) { return now >= kv.second.idle_until; });
+  auto unix = unix_now();
+  return std::erase_if(sessions_, [&](const auto& kv) { return expired(kv.second, now, unix); });
+}
+
+std::size_t MemorySessionStore::sweep_step() {
+  std::lock_guard lock(mutex_);
+  auto now = Clock::now();
+  auto unix = unix_now();
+  std::size_t buckets = sessions_.bucket_count();
+  std::size_t steps = std::min(buckets, std::max(kMinSweepBuckets, buckets / kSweepSteps));
+  // A bucket is walked with local iterators, which cannot erase: note the
+  // expired keys, then erase them. (A rehash since the last step only means
+  // some buckets are looked at twice or not until the next round.)
+  std::vector<std::string> gone;
+  for (std::size_t i = 0; i < steps; ++i) {
+    if (sweep_cursor_ >= buckets) sweep_cursor_ = 0;
+    for (auto it = sessions_.begin(sweep_cursor_); it != sessions_.end(sweep_cursor_); ++it)
+      if (expired(it->second, now, unix)) gone.push_back(it->first);
+    ++sweep_cursor_;
+  }
+  for (const auto& sid : gone)
+    sessions_.erase(sid);
+  return gone.size();
 }
 
 }  // namespace tern::db

@@ -3,8 +3,13 @@
 // first limit on DESIGN.md's road). Shared by every loop thread of the
 // process, so a mutex guards it; the critical sections are a hash lookup.
 //
-// Bounded: at `capacity` sessions, expired ones are swept; if it is still
-// full, save() refuses with PgError::unavailable (a 503), never growing
+// Expired sessions are dropped when they are next asked for, and by a sweep
+// that the loops run bit by bit (sweep_step(), every second: one sixtieth of
+// the hash buckets each time, so the whole store a minute, never holding the
+// lock for more than a few thousand buckets' worth).
+//
+// Bounded: at `capacity` sessions, expired ones are swept at once; if it is
+// still full, save() refuses with PgError::unavailable (a 503), never growing
 // without limit.
 #pragma once
 
@@ -28,7 +33,12 @@ class MemorySessionStore final : public SessionStore {
   asio::awaitable<void> remove(std::string sid) override;
 
   std::size_t size() const;
-  std::size_t sweep();  // drops expired sessions; returns how many
+  std::size_t sweep();  // drops every expired session; returns how many
+  // Drops the expired sessions of the next 1/kSweepSteps of the hash buckets
+  // (at least kMinSweepBuckets), wrapping around; returns how many went.
+  std::size_t sweep_step();
+  static constexpr std::size_t kSweepSteps = 60;
+  static constexpr std::size_t kMinSweepBuckets = 256;
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -36,8 +46,11 @@ class MemorySessionStore final : public SessionStore {
     SessionData data;
     Clock::time_point idle_until;
   };
+  bool expired(const Entry& e, Clock::time_point now, std::int64_t unix_now) const;
+
   SessionLimits limits_;
   std::size_t capacity_;
+  std::size_t sweep_cursor_ = 0;  // the next bucket sweep_step() looks at
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Entry> sessions_;
 };

@@ -1,5 +1,11 @@
 #include "handlers/loop_services.hpp"
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <chrono>
 #include <stdexcept>
 
 #include "core/log.hpp"
@@ -36,18 +42,34 @@ LoopServices::LoopServices(asio::io_context& io, const Config& config,
       me_(
           io.get_executor(),
           [this](std::vector<std::int64_t> ids) { return db::users::me_many(pg_, std::move(ids)); },
-          [](const db::Me& m) { return m.user.id; }) {
+          [](const db::Me& m) { return m.user.id; }),
+      sweep_timer_(io) {
   pg_.start();
   if (config.session_store == "postgres")
     own_sessions_ = std::make_unique<db::PostgresSessionStore>(pg_, session_limits(config));
   else if (config.session_store == "redis")
     own_sessions_ = std::make_unique<db::RedisSessionStore>(redis_, session_limits(config));
   if (own_sessions_) sessions_ = own_sessions_.get();
+  // Every loop sweeps a share of the process's memory store, so expired
+  // sessions of users who never come back do not sit there until it fills.
+  if (config.session_store == "memory") asio::co_spawn(io, sweep(memory), asio::detached);
+}
+
+asio::awaitable<void> LoopServices::sweep(db::MemorySessionStore& memory) {
+  while (!closed_) {
+    sweep_timer_.expires_after(std::chrono::seconds(1));
+    std::error_code ec;
+    co_await sweep_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (closed_) break;
+    memory.sweep_step();
+  }
 }
 
 LoopServices::~LoopServices() = default;
 
 void LoopServices::close() {
+  closed_ = true;
+  sweep_timer_.cancel();
   pg_.close();
   redis_.close();
 }

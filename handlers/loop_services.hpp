@@ -5,7 +5,9 @@
 // another thread.
 #pragma once
 
+#include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
 
 #include <memory>
 
@@ -42,6 +44,10 @@ class LoopServices {
   std::unique_ptr<db::SessionStore> own_sessions_;  // postgres or redis: this loop's
   db::SessionStore* sessions_;
   db::BatchLoader<std::int64_t, db::Me> me_;
+  asio::steady_timer sweep_timer_;  // the memory store's sweep, one step a second
+  bool closed_ = false;
+
+  asio::awaitable<void> sweep(db::MemorySessionStore& memory);
 };
 
 // Creates each loop's services when the loop starts, and closes and frees

@@ -87,6 +87,23 @@ TEST_CASE("sessions: memory store keeps the contract and its bound") {
     co_await tiny.save("a", SessionData{3, unix_now()});  // replacing is not growing
     CHECK_THROWS_AS(co_await tiny.save("c", SessionData{4, unix_now()}), PgError);
     CHECK(tiny.size() == 2);
+
+    // The sweep, step by step: expired sessions go without being asked for,
+    // a live one stays, and a step looks at a bounded share of the table.
+    MemorySessionStore big(kLimits);
+    for (int i = 0; i < 5000; ++i)
+      co_await big.save("old-" + std::to_string(i), SessionData{1, unix_now()});
+    co_await sleep_for(1100ms);  // past the 1 s idle timeout
+    co_await big.save("live", SessionData{2, unix_now()});
+    std::size_t first = big.sweep_step();
+    CHECK(first > 0);
+    CHECK(first < 5000);  // 256 of some 5000+ buckets
+    std::size_t swept = first;
+    for (std::size_t step = 1; step <= MemorySessionStore::kSweepSteps && swept < 5000; ++step)
+      swept += big.sweep_step();
+    CHECK(swept == 5000);
+    CHECK(big.size() == 1);
+    CHECK(co_await big.load("live"));
   });
 }
 
