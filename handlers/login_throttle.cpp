@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "db/redis_error.hpp"
 #include "http/text.hpp"
 
 namespace tern::handlers {
@@ -49,12 +50,19 @@ asio::awaitable<long long> LoginThrottle::check(const std::string& email,
 }
 
 asio::awaitable<void> LoginThrottle::failed(const std::string& email, const std::string& address) {
-  for (const std::string& key : {email_key(email), address_key(address)}) {
-    // The window starts at the first failure: EXPIRE ... NX never extends
-    // it, and a key can never be left without one.
-    co_await redis_.command("INCR", key);
-    co_await redis_.command("EXPIRE", key, window_.count(), "NX");
-  }
+  // The window starts at the first failure (EXPIRE ... NX never extends it).
+  // One script, so that the count and its expiry are one atomic step: with
+  // INCR and EXPIRE as two commands, a connection lost between them would
+  // leave a count that never expires — and, once over the limit, an email
+  // locked out for good, since check() refuses before failed() runs again.
+  static const char* kCount =
+      "redis.call('INCR', KEYS[1]) redis.call('EXPIRE', KEYS[1], ARGV[1], 'NX') "
+      "redis.call('INCR', KEYS[2]) redis.call('EXPIRE', KEYS[2], ARGV[1], 'NX')";
+  auto reply = co_await redis_.command("EVAL", kCount, 2, email_key(email), address_key(address),
+                                       window_.count());
+  if (reply.is_error())
+    throw db::RedisError(db::RedisError::Kind::reply_error,
+                         "login throttle: " + reply.error_message());
 }
 
 asio::awaitable<void> LoginThrottle::succeeded(const std::string& email) {

@@ -5,7 +5,7 @@
 # postgres and redis it does (200). The same again behind an nginx that
 # round-robins between A and B, as a deployment would have it. Also: validation, duplicate email, one
 # 401 for both wrong email and wrong password, logout, CSRF Origin check,
-# brute-force 429, a new session id at every login, idle and absolute expiry,
+# brute-force 429 (per email and per address), a new session id at every login, idle and absolute expiry,
 # and Redis stopped → 503 that heals when it returns.
 # Needs DATABASE_URL, REDIS_URL and the TERN_TEST_* variables scripts/test sets.
 set -uo pipefail
@@ -231,6 +231,25 @@ for store in memory postgres redis; do
   check "$store: lifetime 6 s, used at 1.5, 3 and 7 s → 200, 200, 401 ($life)" \
     "[ '$life' = '200,200,401,' ]"
 done
+stop_all
+
+# Per address: 4 x TERN_LOGIN_MAX_FAILURES (= 12) failures from one address,
+# each for another email, → 429 even for an email without failures of its
+# own; the count carries its window's expiry. (Redis was restarted above, so
+# this address starts from nothing; the key is removed at the end so that a
+# next run from this address is not locked out.)
+W=$(free_port)
+start redis "$W" TERN_LOGIN_WINDOW_S=30 || exit 1
+for i in $(seq 12); do
+  req "$W" POST /auth/login "{\"email\":\"nobody$i-$$@x.io\",\"password\":\"wrong-pass\"}" >/dev/null
+done
+r=$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' \
+  --data "{\"email\":\"fresh-$$@x.io\",\"password\":\"whatever1\"}" "http://127.0.0.1:$W/auth/login")
+check "12 failures from one address, each another email → 429 for any email" \
+  "grep -q '^HTTP/1.1 429' <<<\"\$r\" && grep -qi '^Retry-After: [1-9]' <<<\"\$r\""
+ttl=$(redis-cli -u "$REDIS_URL" TTL login:fail:addr:127.0.0.1)
+check "the address's count expires with its window (TTL $ttl of 30 s)" "[ '$ttl' -ge 1 ] && [ '$ttl' -le 30 ]"
+redis-cli -u "$REDIS_URL" DEL login:fail:addr:127.0.0.1 >/dev/null
 stop_all
 
 echo "auth: $passed passed, $fail failed"
