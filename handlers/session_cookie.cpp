@@ -1,23 +1,19 @@
 #include "handlers/session_cookie.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <stdexcept>
+
+#include "core/hmac.hpp"
 
 namespace tern::handlers {
 
 namespace {
 
 std::string mac(std::string_view message, std::string_view secret) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (!HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-            reinterpret_cast<const unsigned char*>(message.data()), message.size(), out, &length))
-    throw std::runtime_error("HMAC-SHA256 failed");
-  return base64url(out, length);
+  Sha256Digest digest = hmac_sha256(secret, message);
+  return base64url(digest.data(), digest.size());
 }
 
 }  // namespace
