@@ -128,13 +128,17 @@ class BatchLoader {
       index.emplace_back(key_of_(rows[i]), i);
     std::sort(index.begin(), index.end());
     auto row = index.begin();
-    for (Waiter& w : batch) {
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      Waiter& w = batch[i];
       while (row != index.end() && row->first < w.key)
         ++row;
-      if (row != index.end() && row->first == w.key)
-        w.done.complete({rows[row->second], nullptr});
-      else
+      if (row == index.end() || row->first != w.key) {
         w.done.complete({std::nullopt, nullptr});
+      } else if (i + 1 < batch.size() && batch[i + 1].key == w.key) {
+        w.done.complete({rows[row->second], nullptr});  // another waiter wants it too
+      } else {
+        w.done.complete({std::move(rows[row->second]), nullptr});
+      }
     }
   }
 

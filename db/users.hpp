@@ -28,7 +28,8 @@ struct UserRef {
   std::string nick;
 };
 
-// GET /api/me: the signed-in user with follow counts and whom they follow.
+// GET /api/me: the signed-in user with follow counts and whom they follow
+// (user.password_hash is left empty).
 struct Me {
   User user;
   std::int64_t follower_count = 0;

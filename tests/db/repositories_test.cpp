@@ -90,6 +90,7 @@ TEST_CASE_FIXTURE(Migrated, "repo users: follow is idempotent; counts, ids and l
     auto me = co_await users::me(pool, a.id);
     REQUIRE(me);
     CHECK(me->user.email == a.email);
+    CHECK(me->user.password_hash.empty());  // never loaded to show a user
     CHECK(me->following_count == 2);
     CHECK(me->follower_count == 1);
     std::vector<std::int64_t> both{b.id, c.id};  // (g++ 12: no init lists in co_await expressions)
