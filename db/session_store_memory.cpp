@@ -33,9 +33,7 @@ asio::awaitable<void> MemorySessionStore::save(std::string sid, SessionData data
   {
     std::lock_guard lock(mutex_);
     if (sessions_.size() >= capacity_ && !sessions_.contains(sid)) {
-      auto now = Clock::now();
-      auto unix = unix_now();
-      std::erase_if(sessions_, [&](const auto& kv) { return expired(kv.second, now, unix); });
+      erase_expired();
       if (sessions_.size() >= capacity_)
         throw PgError(PgError::Kind::unavailable, "memory session store is full");
     }
@@ -57,11 +55,15 @@ std::size_t MemorySessionStore::size() const {
   return sessions_.size();
 }
 
-std::size_t MemorySessionStore::sweep() {
-  std::lock_guard lock(mutex_);
+std::size_t MemorySessionStore::erase_expired() {
   auto now = Clock::now();
   auto unix = unix_now();
   return std::erase_if(sessions_, [&](const auto& kv) { return expired(kv.second, now, unix); });
+}
+
+std::size_t MemorySessionStore::sweep() {
+  std::lock_guard lock(mutex_);
+  return erase_expired();
 }
 
 std::size_t MemorySessionStore::sweep_step() {

@@ -4,9 +4,10 @@
 // process, so a mutex guards it; the critical sections are a hash lookup.
 //
 // Expired sessions are dropped when they are next asked for, and by a sweep
-// that the loops run bit by bit (sweep_step(), every second: one sixtieth of
-// the hash buckets each time, so the whole store a minute, never holding the
-// lock for more than a few thousand buckets' worth).
+// that the loops run bit by bit (each loop calls sweep_step() every second:
+// one sixtieth of the hash buckets each time, so the whole store at least
+// once a minute, never holding the lock for more than a few thousand
+// buckets' worth).
 //
 // Bounded: at `capacity` sessions, expired ones are swept at once; if it is
 // still full, save() refuses with PgError::unavailable (a 503), never growing
@@ -47,6 +48,7 @@ class MemorySessionStore final : public SessionStore {
     Clock::time_point idle_until;
   };
   bool expired(const Entry& e, Clock::time_point now, std::int64_t unix_now) const;
+  std::size_t erase_expired();  // all of them, at once; the caller holds mutex_
 
   SessionLimits limits_;
   std::size_t capacity_;
