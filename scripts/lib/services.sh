@@ -1,14 +1,66 @@
 # Private PostgreSQL and Redis instances under a directory of ours, on ports
 # of our own, so tern never touches (or needs) the machine's own servers.
-# Sourced by scripts/dev and scripts/test.
+# Sourced by scripts/dev, scripts/test, bench/*/run and scripts/check-private-dir.
 #
 # PostgreSQL refuses to run as root, so when we are root it runs as the
 # unprivileged `postgres` user the Debian package creates.
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
 
+# As root, runs from / since postgres may not be allowed into our working
+# directory (pg_ctl warns then); the paths it is given are absolute.
 as_pg_user() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
+}
+
+# As root, the cluster must also be reachable by `postgres`, and a checkout in
+# a private directory (root's home, a `mktemp -d`) is not: initdb would fail
+# with "Permission denied". Such a DIR's cluster (pg/), socket dir (run/) and
+# log (pg.log) live instead in a private directory of postgres's under
+# /var/tmp (kept across reboots, like DIR), and DIR/pg and DIR/pg.log are
+# symlinks into it: that is how pg_stop, scripts/lib/svc, scripts/bench and
+# later runs find it again, and `rm -rf DIR` forgets it (see pg_reap).
+PG_PRIVATE=/var/tmp/tern-pg
+
+# pg_home DIR — the directory holding DIR's pg/, run/ and pg.log, absolute.
+pg_home() {
+  if [ -L "$1/pg" ]; then dirname "$(readlink "$1/pg")"; else realpath -m "$1"; fi
+}
+
+# pg_place DIR — as root, links DIR/pg into a new private directory when
+# postgres cannot reach DIR and there is no cluster yet.
+pg_place() {
+  local dir=$1 home
+  if [ -L "$dir/pg" ] && [ ! -e "$dir/pg" ]; then
+    rm -f "$dir/pg" "$dir/pg.log" # its private directory was deleted: start afresh
+  fi
+  [ ! -e "$dir/pg" ] || return 0 # an existing cluster stays where it is
+  # DIR is postgres's (pg_start chowns it), so this fails only when a parent
+  # directory is closed to postgres.
+  if as_pg_user test -w "$(realpath "$dir")"; then return 0; fi
+  pg_reap
+  home=$(mktemp -d "$PG_PRIVATE.XXXXXXXX") || return 1 # mode 0700
+  ln -s "$home/pg" "$dir/pg"
+  ln -sfn "$home/pg.log" "$dir/pg.log"
+  realpath "$dir" >"$home/owner" # written last: pg_reap skips the directory until then
+  chown postgres "$home"
+}
+
+# pg_reap — stops and deletes the private directories that no DIR links to any
+# more (scripts/test's `rm -rf var/test`, a deleted clone), so that old
+# clusters do not pile up in /var/tmp.
+pg_reap() {
+  local home owner bin; bin=$(pg_bin)
+  for home in "$PG_PRIVATE".*; do
+    [ -d "$home" ] && [ ! -L "$home" ] && [ "$(stat -c %U "$home")" = postgres ] &&
+      [ -f "$home/owner" ] || continue
+    owner=$(cat "$home/owner")
+    [ "$(readlink "$owner/pg" 2>/dev/null)" != "$home/pg" ] || continue
+    if [ -f "$home/pg/PG_VERSION" ]; then
+      as_pg_user "$bin/pg_ctl" -D "$home/pg" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$home"
+  done
 }
 
 # pg_start DIR PORT — initialises DIR/pg once, starts it unless running.
@@ -16,16 +68,18 @@ pg_start() {
   local dir=$1 pg_port=$2
   local bin; bin=$(pg_bin)
   mkdir -p "$dir"
-  if [ "$(id -u)" -eq 0 ]; then chown postgres "$dir"; fi
-  if [ ! -f "$dir/pg/PG_VERSION" ]; then
-    as_pg_user "$bin/initdb" -D "$dir/pg" -U tern -A trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
+  if [ "$(id -u)" -eq 0 ]; then chown postgres "$dir" && pg_place "$dir" || return 1; fi
+  # The server runs as postgres: give it the real paths, not DIR's symlinks.
+  local home; home=$(pg_home "$dir")
+  if [ ! -f "$home/pg/PG_VERSION" ]; then
+    as_pg_user "$bin/initdb" -D "$home/pg" -U tern -A trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
       { cat "$dir/initdb.log" >&2; return 1; }
   fi
-  mkdir -p "$dir/run" && { [ "$(id -u)" -ne 0 ] || chown postgres "$dir/run"; }
-  if ! as_pg_user "$bin/pg_ctl" -D "$dir/pg" status >/dev/null 2>&1; then
-    as_pg_user "$bin/pg_ctl" -D "$dir/pg" -l "$dir/pg.log" -w -t 30 start \
-      -o "-p $pg_port -k $dir/run -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
-      >/dev/null || { tail -20 "$dir/pg.log" >&2; return 1; }
+  mkdir -p "$home/run" && { [ "$(id -u)" -ne 0 ] || chown postgres "$home/run"; }
+  if ! as_pg_user "$bin/pg_ctl" -D "$home/pg" status >/dev/null 2>&1; then
+    as_pg_user "$bin/pg_ctl" -D "$home/pg" -l "$home/pg.log" -w -t 30 start \
+      -o "-p $pg_port -k $home/run -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
+      >/dev/null || { tail -20 "$home/pg.log" >&2; return 1; }
   fi
 }
 
@@ -33,7 +87,8 @@ pg_start() {
 pg_stop() {
   local dir=$1
   local bin; bin=$(pg_bin)
-  [ ! -f "$dir/pg/PG_VERSION" ] || as_pg_user "$bin/pg_ctl" -D "$dir/pg" -m fast -w stop >/dev/null 2>&1 || true
+  local home; home=$(pg_home "$dir")
+  [ ! -f "$home/pg/PG_VERSION" ] || as_pg_user "$bin/pg_ctl" -D "$home/pg" -m fast -w stop >/dev/null 2>&1 || true
 }
 
 # redis_start DIR PORT
@@ -68,4 +123,13 @@ services_start() {
 services_stop() {
   pg_stop "$1"
   redis_stop "$2"
+}
+
+# services_remove DIR REDIS_PORT — services_stop, then deletes DIR and the
+# private directory its cluster lives in, if any.
+services_remove() {
+  local home; home=$(pg_home "$1")
+  services_stop "$1" "$2"
+  case $home in "$PG_PRIVATE".*) rm -rf "$home" ;; esac
+  rm -rf "$1"
 }
