@@ -143,6 +143,7 @@ asio::awaitable<bool> PgConnection::connect() {
   PQsetNoticeProcessor(conn_.get(), ignore_notice, nullptr);
   ++connects_;
   state_ = State::ready;
+  if (on_change_) on_change_();
   co_return true;
 }
 
@@ -363,6 +364,7 @@ void PgConnection::tear_down() {
     if (p.done) p.done.complete({{}, std::move(e)});
   }
   pending_.clear();
+  if (on_change_) on_change_();
 }
 
 }  // namespace tern::db

@@ -24,6 +24,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,6 +71,8 @@ class PgConnection {
   void check_deadlines(Clock::time_point now);  // called by the pool's ticker
 
   bool ready() const { return state_ == State::ready; }
+  // Still in the first connection attempt since the pool started.
+  bool first_attempt() const { return state_ != State::ready && generation_ == 0; }
   std::size_t in_flight() const { return pending_.size(); }
   std::uint64_t generation() const { return generation_; }  // changes when the link drops
   std::uint64_t connects() const { return connects_; }
@@ -86,6 +89,10 @@ class PgConnection {
   // For BEGIN and ROLLBACK: nobody waits; a failure resets the connection, so
   // a transaction can never be left open by mistake.
   void send_detached(const char* sql);
+
+  // Called (on the connection's executor) each time the connection becomes
+  // ready or drops; the pool uses it to wake those waiting for a connection.
+  void on_change(std::function<void()> listener) { on_change_ = std::move(listener); }
 
   bool reserved = false;  // held by a transaction; managed by the pool
 
@@ -127,6 +134,7 @@ class PgConnection {
   std::uint64_t generation_ = 0;
   std::uint64_t connects_ = 0;
   Clock::time_point connect_deadline_{};
+  std::function<void()> on_change_;
   bool flushing_ = false;
   bool outage_logged_ = false;
 };

@@ -16,8 +16,10 @@ constexpr std::chrono::milliseconds kTick{100};
 PgPool::PgPool(asio::any_io_executor executor, PgOptions options)
     : executor_(executor), options_(std::move(options)), ticker_(executor) {
   if (options_.connections == 0) options_.connections = 1;
-  for (unsigned i = 0; i < options_.connections; ++i)
+  for (unsigned i = 0; i < options_.connections; ++i) {
     connections_.push_back(std::make_unique<PgConnection>(executor_, options_));
+    connections_.back()->on_change([this] { wake_waiters(); });
+  }
 }
 
 // The connections' coroutines must have ended (close(), then let the
@@ -39,6 +41,13 @@ void PgPool::close() {
   for (Waiter& w : waiters_)
     w.wake.complete(false);
   waiters_.clear();
+}
+
+bool PgPool::starting() const {
+  if (any_ready()) return false;
+  for (auto& c : connections_)
+    if (c->first_attempt()) return true;
+  return false;
 }
 
 bool PgPool::any_ready() const {
@@ -84,7 +93,8 @@ asio::awaitable<PgConnection*> PgPool::acquire(bool for_transaction) {
   auto deadline = PgConnection::Clock::now() + options_.acquire_timeout;
   for (;;) {
     if (closed_) throw PgError(PgError::Kind::unavailable, "database pool closed");
-    if (!any_ready()) throw PgError(PgError::Kind::unavailable, "database unavailable");
+    if (!any_ready() && !starting())
+      throw PgError(PgError::Kind::unavailable, "database unavailable");
     if (PgConnection* c = pick(for_transaction)) co_return c;
     bool woken = co_await async_completion<bool>([this, deadline](Completion<bool> wake) {
       waiters_.push_back({std::move(wake), deadline});
@@ -96,6 +106,10 @@ asio::awaitable<PgConnection*> PgPool::acquire(bool for_transaction) {
 
 void PgPool::release(PgConnection* connection) {
   if (connection) connection->reserved = false;
+  wake_waiters();
+}
+
+void PgPool::wake_waiters() {
   // Everyone re-picks: a plain query can use any connection that is free now.
   auto waiters = std::move(waiters_);
   waiters_.clear();

@@ -7,7 +7,14 @@
 // itself until it ends (see PgTransaction); at least one connection always
 // stays free of transactions when the pool has more than one. When no
 // connection is up, queries fail at once with PgError::unavailable — a 503
-// for the client — and the connections reconnect in the background.
+// for the client — and the connections reconnect in the background; only
+// during the very first connection attempts after start() do they wait
+// (bounded by acquire_timeout) instead, so a server that has just started
+// does not answer its first requests with 503.
+//
+// Whoever waits for a connection (a transaction while the others are held,
+// or a query during start-up) is woken whenever a transaction ends and
+// whenever a connection comes up or drops, and then picks again.
 //
 //   db::PgPool pool(io.get_executor(), options);
 //   pool.start();
@@ -82,6 +89,8 @@ class PgPool {
   asio::awaitable<PgConnection*> acquire(bool for_transaction);
   PgConnection* pick(bool for_transaction);
   void release(PgConnection* connection);
+  void wake_waiters();
+  bool starting() const;
   asio::awaitable<void> tick();
 
   asio::any_io_executor executor_;

@@ -232,6 +232,31 @@ TEST_CASE("pg: transactions wait for a free connection; one stays for plain quer
   });
 }
 
+TEST_CASE("pg: a query or transaction asked for while the pool connects waits for it") {
+  // Right after start() nothing is connected yet: a query must wait for the
+  // first connection rather than fail, and a transaction, which needs a
+  // second connection so that one stays free, must be woken when that one
+  // comes up (it used to wait for a release that never came, and time out).
+  auto options = tern::test::pg_options();
+  options.connections = 2;
+  options.acquire_timeout = 3s;
+  with_pool(
+      options,
+      [](PgPool& pool) -> asio::awaitable<void> {
+        CHECK(pool.stats().ready == 0);
+        auto first = co_await pool.query(kDouble, 1);
+        CHECK(first.front().get<int>(0) == 2);
+        auto started = std::chrono::steady_clock::now();
+        auto tx = co_await pool.begin();
+        CHECK(std::chrono::steady_clock::now() - started < 2s);
+        auto in_tx = co_await tx.query(kDouble, 3);
+        CHECK(in_tx.front().get<int>(0) == 6);
+        co_await tx.commit();
+        CHECK(pool.stats().ready == 2);
+      },
+      /*wait_ready=*/false);
+}
+
 TEST_CASE("pg: a statement over statement_timeout fails alone; a silent server is cut off") {
   auto options = tern::test::pg_options();
   options.connections = 1;
