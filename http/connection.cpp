@@ -123,7 +123,7 @@ asio::awaitable<void> Connection::run() {
     response_.clear();
     response_.error(408, "request_timeout", "request not received in time");
     out_.clear();
-    response_.serialize(out_, false, false, false);
+    response_.serialize(out_, {});
     std::error_code ec;
     socket_.write_some(asio::buffer(out_), ec);
   }
@@ -201,7 +201,9 @@ asio::awaitable<bool> Connection::answer() {
 
   bool keep_alive = req.keep_alive && !response_.close && !loop_.draining;
   std::size_t before = out_.size();
-  response_.serialize(out_, keep_alive, req.is_http10(), req.method == Method::head);
+  response_.serialize(out_, {.keep_alive = keep_alive,
+                             .http10 = req.is_http10(),
+                             .omit_body = req.method == Method::head});
   if (loop_.options.access_log) access_log(req, out_.size() - before);
   parser_.next();
   continue_sent_ = false;
@@ -235,7 +237,7 @@ asio::awaitable<void> Connection::answer_parse_error() {
   response_.clear();
   response_.error(status, error_code_for(status), parser_.error_reason());
   std::size_t before = out_.size();
-  response_.serialize(out_, false, false, false);
+  response_.serialize(out_, {});
   if (loop_.options.access_log) {
     std::string line = "access ";
     line += remote_;

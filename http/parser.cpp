@@ -8,6 +8,9 @@ namespace tern::http {
 namespace {
 
 constexpr std::size_t kMaxHeaders = 100;
+// RFC 9112 §3 recommends supporting request lines of at least 8000 octets;
+// longer targets are refused with 414 whatever the head limit.
+constexpr std::size_t kMaxTarget = 8 << 10;
 constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 // Bytes a header line costs beyond its name and value (": " and CRLF), so the
 // head limit is close to what was actually on the wire.
@@ -59,6 +62,10 @@ RequestParser::Event RequestParser::feed(const char* data, std::size_t size,
                                          std::size_t& consumed) {
   consumed = 0;
   if (error_status_) return Event::error;
+  if (!head_scanned_ && !scan_head(data, size)) {
+    fail(400, "obsolete line folding in the request head");
+    return Event::error;
+  }
   llhttp_errno_t err = llhttp_execute(&parser_, data, size);
   switch (err) {
     case HPE_OK:
@@ -66,12 +73,11 @@ RequestParser::Event RequestParser::feed(const char* data, std::size_t size,
       return Event::need_more;
     case HPE_PAUSED:
       consumed = static_cast<std::size_t>(llhttp_get_error_pos(&parser_) - data);
-      return Event::message_complete;
-    case HPE_PAUSED_UPGRADE:
-      // tern speaks no other protocol: answer this request, then close.
-      consumed = static_cast<std::size_t>(llhttp_get_error_pos(&parser_) - data);
-      request_.keep_alive = false;
-      return Event::message_complete;
+      // Only on_message_complete pauses; anything else would mean answering
+      // a request that was never read.
+      if (message_complete_) return Event::message_complete;
+      fail(400, "unexpected parser pause");
+      return Event::error;
     default:
       if (const char* pos = llhttp_get_error_pos(&parser_); pos && pos >= data)
         consumed = static_cast<std::size_t>(pos - data);
@@ -87,7 +93,33 @@ void RequestParser::next() {
   url_end_ = 0;
   field_open_ = false;
   body_limit_ = 0;
-  started_ = head_complete_ = expect_continue_ = false;
+  started_ = head_complete_ = expect_continue_ = message_complete_ = false;
+  head_scanned_ = false;
+  head_lines_ = line_bytes_ = 0;
+}
+
+// llhttp 8 merges an obs-fold (a line break followed by a space or tab) into
+// the header above it, even in strict mode — the pattern behind
+// CVE-2024-27982, where "X: 1\r\n Content-Length: 5" hides a header from
+// tern that a proxy in front may well see. RFC 9112 §5.2 lets a server
+// refuse it; we do, by looking at the head's line starts before llhttp does.
+bool RequestParser::scan_head(const char* data, std::size_t size) {
+  for (std::size_t i = 0; i < size; ++i) {
+    char c = data[i];
+    if (c == '\n') {
+      if (line_bytes_ == 0 && head_lines_ > 0) {
+        head_scanned_ = true;  // the empty line: the body, or the next request, follows
+        return true;
+      }
+      head_lines_ += line_bytes_ > 0;  // blank lines before the request line don't count
+      line_bytes_ = 0;
+      continue;
+    }
+    if (c == '\r') continue;  // strict llhttp refuses a CR without its LF
+    if (line_bytes_ == 0 && head_lines_ > 0 && (c == ' ' || c == '\t')) return false;
+    ++line_bytes_;
+  }
+  return true;
 }
 
 int RequestParser::fail(int status, std::string reason) {
@@ -113,6 +145,7 @@ int RequestParser::on_message_begin(llhttp_t* p) {
 
 int RequestParser::on_url(llhttp_t* p, const char* at, std::size_t n) {
   auto& s = self(p);
+  if (s.request_.head_.size() + n > kMaxTarget) return s.fail(414, "request target too long");
   if (!s.append_head(at, n)) return -1;
   s.url_end_ = s.request_.head_.size();
   return 0;
@@ -127,6 +160,11 @@ int RequestParser::on_header_field(llhttp_t* p, const char* at, std::size_t n) {
     s.spans_.push_back({pos, pos, kNone, kNone});
     s.field_open_ = true;
   }
+  // llhttp lets whitespace through before the colon ("Host : x"), which
+  // RFC 9112 §5.1 says must be refused: a proxy in front may read it
+  // differently. A field name is a token and nothing else.
+  for (std::size_t i = 0; i < n; ++i)
+    if (!is_tchar(at[i])) return s.fail(400, "invalid character in header name");
   std::size_t from = s.request_.head_.size();
   if (!s.append_head(at, n)) return -1;
   // Header names are case-insensitive; store them lower-cased once so every
@@ -147,6 +185,10 @@ int RequestParser::on_header_value(llhttp_t* p, const char* at, std::size_t n) {
     s.field_open_ = false;
     span.value_begin = s.request_.head_.size();
   }
+  // A CR or LF inside a value is an obs-fold or a bare line break that
+  // llhttp folded in: both let one header hide another (RFC 9112 §5.2).
+  if (std::memchr(at, '\r', n) || std::memchr(at, '\n', n))
+    return s.fail(400, "line folding or bare CR/LF in a header value");
   if (!s.append_head(at, n)) return -1;
   span.value_end = s.request_.head_.size();
   return 0;
@@ -200,6 +242,15 @@ bool RequestParser::finish_head() {
     fail(505, "only HTTP/1.x is supported");
     return false;
   }
+  // RFC 9112 §3.2: exactly one Host on HTTP/1.1 (at most one on 1.0), so
+  // that tern and anything in front of it agree on which site is asked for.
+  std::size_t hosts = 0;
+  for (const auto& h : r.headers)
+    hosts += h.name == "host";
+  if (hosts > 1 || (hosts == 0 && r.version_minor >= 1)) {
+    fail(400, hosts ? "more than one Host header" : "missing Host header");
+    return false;
+  }
   if (auto expect = r.header("expect")) {
     if (!iequals(*expect, "100-continue")) {
       fail(417, "unsupported expectation");
@@ -213,6 +264,11 @@ bool RequestParser::finish_head() {
 int RequestParser::on_headers_complete(llhttp_t* p) {
   auto& s = self(p);
   if (!s.finish_head()) return -1;
+  // tern upgrades to nothing (no WebSocket, no h2c): an Upgrade request is a
+  // plain request, and the bytes behind it are the next request, not another
+  // protocol's. llhttp would otherwise stop parsing there for good. (CONNECT,
+  // the other upgrade, never gets here: its target is not a path.)
+  p->upgrade = 0;
   s.head_complete_ = true;
   s.body_limit_ = s.on_head_ ? s.on_head_(s.request_) : 0;
   if (s.parser_.flags & F_CONTENT_LENGTH) {
@@ -237,6 +293,7 @@ int RequestParser::on_body(llhttp_t* p, const char* at, std::size_t n) {
 int RequestParser::on_message_complete(llhttp_t* p) {
   auto& s = self(p);
   s.expect_continue_ = false;
+  s.message_complete_ = true;
   s.request_.keep_alive = llhttp_should_keep_alive(p) != 0;
   // Stop here: the connection answers this request before parsing the next,
   // which is what keeps pipelined responses in order.

@@ -62,6 +62,7 @@ class RequestParser {
   static int on_message_complete(llhttp_t*);
 
   int fail(int status, std::string reason);
+  bool scan_head(const char* data, std::size_t size);
   bool append_head(const char* at, std::size_t n);
   bool finish_head();
 
@@ -83,6 +84,11 @@ class RequestParser {
   bool started_ = false;
   bool head_complete_ = false;
   bool expect_continue_ = false;
+  bool message_complete_ = false;
+  // scan_head's place in the head: lines seen, bytes on the current line.
+  bool head_scanned_ = false;
+  std::size_t head_lines_ = 0;
+  std::size_t line_bytes_ = 0;
   int error_status_ = 0;
   std::string error_reason_;
 };

@@ -72,7 +72,8 @@ void Response::clear() {
   headers_.clear();
 }
 
-void Response::serialize(std::string& out, bool keep_alive, bool http10, bool omit_body) const {
+void Response::serialize(std::string& out, Framing framing) const {
+  auto [keep_alive, http10, omit_body] = framing;
   // 1xx, 204 and 304 never carry a body (RFC 9110 §6.4.1).
   bool bodiless = status < 200 || status == 204 || status == 304;
   out += http10 ? "HTTP/1.0 " : "HTTP/1.1 ";
@@ -81,7 +82,11 @@ void Response::serialize(std::string& out, bool keep_alive, bool http10, bool om
   out += reason_phrase(status);
   out += "\r\nServer: tern\r\nDate: ";
   out += current_http_date();
-  out += "\r\n";
+  out +=
+      "\r\n"
+      "X-Content-Type-Options: nosniff\r\n"
+      "Referrer-Policy: strict-origin-when-cross-origin\r\n"
+      "Cross-Origin-Opener-Policy: same-origin\r\n";
   if (!content_type.empty() && !bodiless) {
     out += "Content-Type: ";
     out += content_type;

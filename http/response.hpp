@@ -13,6 +13,14 @@
 
 namespace tern::http {
 
+// How a response is framed on the wire; the default is a response on a
+// connection that closes after it (an error, a refusal).
+struct Framing {
+  bool keep_alive = false;
+  bool http10 = false;     // the request was HTTP/1.0: answer in kind
+  bool omit_body = false;  // the answer to HEAD: headers only
+};
+
 class Response {
  public:
   int status = 200;
@@ -39,8 +47,10 @@ class Response {
 
   void clear();
 
-  // Appends status line, headers and (unless omit_body) the body to `out`.
-  void serialize(std::string& out, bool keep_alive, bool http10, bool omit_body) const;
+  // Appends status line, headers and the body to `out`. Every response gets
+  // the headers API.md asks of all of them (nosniff, Referrer-Policy,
+  // Cross-Origin-Opener-Policy) here, the one place all responses pass.
+  void serialize(std::string& out, Framing framing) const;
 
  private:
   std::vector<std::pair<std::string, std::string>> headers_;

@@ -16,6 +16,7 @@
 
 #include "core/log.hpp"
 #include "core/thread_pool.hpp"
+#include "http/response.hpp"
 
 namespace tern::http {
 namespace {
@@ -27,10 +28,16 @@ using namespace std::chrono_literals;
 // own an acceptor on the same port.
 using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
-constexpr std::string_view kRefusal =
-    "HTTP/1.1 503 Service Unavailable\r\nServer: tern\r\nContent-Type: application/json\r\n"
-    "Retry-After: 1\r\nConnection: close\r\nContent-Length: 76\r\n\r\n"
-    "{\"error\":{\"code\":\"too_many_connections\",\"message\":\"connection limit reached\"}}";
+// What a connection over the limit is told before it is closed; built by the
+// same serializer as every other response, so its framing cannot drift.
+std::string refusal() {
+  Response r;
+  r.error(503, "too_many_connections", "connection limit reached");
+  r.set_header("Retry-After", "1");
+  std::string out;
+  r.serialize(out, {});
+  return out;
+}
 
 }  // namespace
 
@@ -94,7 +101,7 @@ void Server::run_loop(Loop& loop) {
       if (open_.load(std::memory_order_relaxed) >= options_.max_connections) {
         std::error_code ignored;
         socket.non_blocking(true, ignored);
-        socket.write_some(asio::buffer(kRefusal), ignored);
+        socket.write_some(asio::buffer(refusal()), ignored);
         continue;  // closed by the socket's destructor
       }
       open_.fetch_add(1, std::memory_order_relaxed);

@@ -1,5 +1,5 @@
 // Small text helpers shared by the HTTP code: ASCII case-insensitive
-// comparison (header names, tokens), optional-whitespace trimming (RFC 9110
+// comparison (header names, tokens), token characters, optional-whitespace trimming (RFC 9110
 // OWS) and locale-free number formatting.
 #pragma once
 
@@ -19,6 +19,31 @@ inline bool iequals(std::string_view a, std::string_view b) {
   for (std::size_t i = 0; i < a.size(); ++i)
     if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
   return true;
+}
+
+// RFC 9110 §5.6.2 tchar: what a token (a header name, a method) is made of.
+inline bool is_tchar(char c) {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+  switch (c) {
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
+      return true;
+    default:
+      return false;
+  }
 }
 
 inline std::string_view trim_ows(std::string_view s) {

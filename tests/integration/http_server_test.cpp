@@ -279,7 +279,11 @@ TEST_CASE("connections over the limit are refused with 503") {
   Client c(s.port());
   auto r = c.read();
   CHECK(r.status == 503);
-  CHECK(r.body.find("too_many_connections") != std::string::npos);
+  CHECK(r.header("retry-after") == "1");
+  // The whole body, exactly as framed: nothing short, nothing left over.
+  CHECK(r.body ==
+        R"({"error":{"code":"too_many_connections","message":"connection limit reached"}})");
+  CHECK(c.closed_by_peer());
 }
 
 TEST_CASE("a full worker pool answers 503 instead of queueing without bound") {
@@ -375,4 +379,76 @@ TEST_CASE("static files: types, ETag and 304, no traversal") {
   }
   fs::remove_all(root);
   fs::remove(root.parent_path() / "outside.txt");
+}
+
+// --- Strict HTTP/1.1 over a real socket: a refused head is answered 400 and
+// the connection closed, so nothing behind it is ever served.
+
+namespace {
+
+// Sends `raw` on a fresh connection; returns the first response and whether
+// the server then closed without answering anything else.
+std::pair<tern::test::HttpResponse, bool> first_and_closed(std::uint16_t port,
+                                                           const std::string& raw) {
+  Client c(port);
+  c.send(raw);
+  auto r = c.read();
+  return {r, c.closed_by_peer()};
+}
+
+}  // namespace
+
+TEST_CASE("strict: smuggling patterns are 400 and close; the request behind is never served") {
+  TestServer s;
+  const std::string behind = "GET /users/smuggled HTTP/1.1\r\nHost: a\r\n\r\n";
+  for (std::string head : {
+           "POST /echo HTTP/1.1\r\nHost: a\r\nX: 1\r\n Content-Length: 5\r\n\r\n",
+           "GET /hello HTTP/1.1\r\nHost: a\rX: 1\r\n\r\n",
+           "GET /hello HTTP/1.1\r\nHost : a\r\n\r\n",
+           "GET /hello HTTP/1.1\r\nX: 1\r\n\r\n",
+           "GET /hello HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+           "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: "
+           "chunked\r\n\r\n0\r\n\r\n",
+           "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n",
+           "GET /hello HTTP/1.1\nHost: a\n\n",
+       }) {
+    CAPTURE(head);
+    auto [r, closed] = first_and_closed(s.port(), head + behind);
+    CHECK(r.status == 400);
+    CHECK(r.header("connection") == "close");
+    CHECK(closed);
+  }
+}
+
+TEST_CASE("strict: a target over 8 KiB is 414") {
+  auto o = TestServer::defaults();
+  o.connection.max_header_bytes = 64 << 10;
+  TestServer s(o);
+  auto [r, closed] = first_and_closed(
+      s.port(), "GET /" + std::string(20'000, 'a') + " HTTP/1.1\r\nHost: a\r\n\r\n");
+  CHECK(r.status == 414);
+  CHECK(closed);
+}
+
+TEST_CASE("strict: Upgrade requests are answered as plain requests and the stream stays in step") {
+  TestServer s;
+  for (std::string upgrade :
+       {"Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n",
+        "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: "
+        "AAMAAABkAARAAAAAAAIAAAAA\r\n"}) {
+    CAPTURE(upgrade);
+    Client c(s.port());
+    c.send("GET /users/1 HTTP/1.1\r\nHost: a\r\n" + upgrade +
+           "\r\nGET /users/2 HTTP/1.1\r\nHost: a\r\n\r\n" + "POST /echo HTTP/1.1\r\nHost: a\r\n" +
+           upgrade + "Content-Length: 3\r\n\r\nabc" + "GET /users/3 HTTP/1.1\r\nHost: a\r\n\r\n");
+    auto first = c.read();
+    CHECK(first.status == 200);
+    CHECK(first.body == "user 1");
+    CHECK(first.header("upgrade").empty());
+    CHECK(c.read().body == "user 2");
+    CHECK(c.read().body == "abc");
+    CHECK(c.read().body == "user 3");
+    CHECK(c.request("GET", "/hello").body == "hello");
+  }
 }
