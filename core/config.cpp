@@ -1,11 +1,14 @@
 #include "core/config.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <thread>
 #include <vector>
+
+#include "core/origin.hpp"
 
 namespace tern {
 namespace {
@@ -124,9 +127,9 @@ const std::vector<Setting>& settings() {
        [](Config& c, const std::string&, const std::string& v) { c.web_root = v; }},
       {"TERN_PUBLIC_ORIGIN", "http://<TERN_LISTEN>", "the server's own origin (CSRF checks)",
        [](Config& c, const std::string& n, const std::string& v) {
-         if (!v.starts_with("http://") && !v.starts_with("https://"))
-           bad(n, "expected an http:// or https:// origin, got '" + v + "'");
-         c.public_origin = v;
+         auto origin = normalize_origin(v);
+         if (!origin) bad(n, "expected an origin like https://example.com[:port], got '" + v + "'");
+         c.public_origin = *origin;
        }},
       {"TERN_MAX_UPLOAD_BYTES", "5242880", "largest accepted image upload",
        [](Config& c, const std::string& n, const std::string& v) {
@@ -212,8 +215,12 @@ Config load_config(const EnvLookup& env) {
     }
     s.apply(c, s.name, *value);
   }
-  if (c.public_origin.empty())
-    c.public_origin = "http://" + c.listen_host + ":" + std::to_string(c.listen_port);
+  if (c.public_origin.empty()) {
+    bool v6 = c.listen_host.find(':') != std::string::npos;
+    std::string host = v6 ? "[" + c.listen_host + "]" : c.listen_host;
+    c.public_origin = normalize_origin("http://" + host + ":" + std::to_string(c.listen_port))
+                          .value_or("http://" + host + ":" + std::to_string(c.listen_port));
+  }
   return c;
 }
 
@@ -260,7 +267,8 @@ std::string config_help() {
   for (const auto& s : settings()) {
     std::string line = "  ";
     line += s.name;
-    line.resize(26, ' ');
+    // Names longer than the column get two spaces, never a cut.
+    line.resize(std::max<std::size_t>(line.size() + 2, 26), ' ');
     line += s.help;
     line += "\n";
     out += line;

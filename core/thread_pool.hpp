@@ -28,11 +28,13 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/backing_error.hpp"
+
 namespace tern {
 
-class PoolFull : public std::runtime_error {
+class PoolFull : public BackingError {
  public:
-  PoolFull() : std::runtime_error("worker pool queue is full") {}
+  PoolFull() : BackingError("worker pool", "worker pool queue is full") {}
 };
 
 class ThreadPool {

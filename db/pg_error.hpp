@@ -5,14 +5,15 @@
 // "the database is not there right now" a 503.
 #pragma once
 
-#include <stdexcept>
 #include <string>
+
+#include "core/backing_error.hpp"
 
 struct pg_result;
 
 namespace tern::db {
 
-class PgError : public std::runtime_error {
+class PgError : public BackingError {
  public:
   enum class Kind {
     unique_violation,       // 23505
@@ -27,7 +28,7 @@ class PgError : public std::runtime_error {
   };
 
   PgError(Kind kind, std::string message, std::string sqlstate = {}, std::string constraint = {})
-      : std::runtime_error(std::move(message)),
+      : BackingError("database", message),
         kind_(kind),
         sqlstate_(std::move(sqlstate)),
         constraint_(std::move(constraint)) {}
@@ -43,6 +44,7 @@ class PgError : public std::runtime_error {
   bool is_unavailable() const {
     return kind_ == Kind::timeout || kind_ == Kind::connection_lost || kind_ == Kind::unavailable;
   }
+  bool unavailable() const override { return is_unavailable(); }
 
  private:
   Kind kind_;

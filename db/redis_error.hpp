@@ -13,20 +13,22 @@
 // error, or on a string) — a bug or a surprise, a 500.
 #pragma once
 
-#include <stdexcept>
 #include <string>
+
+#include "core/backing_error.hpp"
 
 namespace tern::db {
 
-class RedisError : public std::runtime_error {
+class RedisError : public BackingError {
  public:
   enum class Kind { unavailable, timeout, reply_error };
 
-  RedisError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+  RedisError(Kind kind, const std::string& message) : BackingError("redis", message), kind_(kind) {}
 
   Kind kind() const { return kind_; }
   // Redis could not be reached or did not answer: a 503, not a 500.
   bool is_unavailable() const { return kind_ != Kind::reply_error; }
+  bool unavailable() const override { return is_unavailable(); }
 
  private:
   Kind kind_;

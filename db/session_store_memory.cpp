@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "db/pg_error.hpp"
+#include "core/backing_error.hpp"
 
 namespace tern::db {
 
@@ -35,7 +35,7 @@ asio::awaitable<void> MemorySessionStore::save(std::string sid, SessionData data
     if (sessions_.size() >= capacity_ && !sessions_.contains(sid)) {
       erase_expired();
       if (sessions_.size() >= capacity_)
-        throw PgError(PgError::Kind::unavailable, "memory session store is full");
+        throw BackingError("session store", "memory session store is full");
     }
     sessions_[std::move(sid)] = Entry{data, Clock::now() + limits_.idle};
   }

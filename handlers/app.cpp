@@ -1,7 +1,6 @@
 #include "handlers/app.hpp"
 
 #include "handlers/auth.hpp"
-#include "handlers/backing_errors.hpp"
 #include "handlers/ops.hpp"
 
 namespace tern::handlers {
@@ -14,7 +13,12 @@ App::App(const Config& config, ThreadPool& pool)
       router_(config.max_body_bytes),
       web_(config.web_root, pool),
       loop_services_(config) {
-  router_.use(backing_errors);
+  // API.md: responses under /auth, /api and /v2 are never cached; the
+  // token API has NodeBird's error shape.
+  const std::vector<std::pair<std::string, std::string>> no_store = {{"Cache-Control", "no-store"}};
+  router_.group({.prefix = "/auth", .headers = no_store});
+  router_.group({.prefix = "/api", .headers = no_store});
+  router_.group({.prefix = "/v2", .error_shape = http::status_code_error, .headers = no_store});
   router_.use(origin_check(config_));
   add_ops_routes(router_);
   add_auth_routes(router_, config_, pool);

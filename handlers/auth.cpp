@@ -1,5 +1,6 @@
 #include "handlers/auth.hpp"
 
+#include "core/origin.hpp"
 #include "core/thread_pool.hpp"
 #include "db/pg_error.hpp"
 #include "db/users.hpp"
@@ -9,6 +10,7 @@
 #include "http/cookie.hpp"
 #include "http/error.hpp"
 #include "http/json_writer.hpp"
+#include "http/text.hpp"
 #include "http/url.hpp"
 #include "workers/password.hpp"
 
@@ -196,12 +198,21 @@ http::Middleware origin_check(const Config& config) {
   return [&config](Request& req, Response&, http::Next next) -> asio::awaitable<void> {
     bool changes_state = req.method == http::Method::post || req.method == http::Method::put ||
                          req.method == http::Method::patch || req.method == http::Method::del;
-    if (changes_state) {
-      auto origin = req.header("origin");
-      auto cookies = req.header("cookie");
-      bool has_session =
-          cookies && http::find_cookie(http::parse_cookies(*cookies), kCookie).has_value();
-      if (has_session && origin && *origin != config.public_origin)
+    auto under = [&](std::string_view prefix) {
+      return req.path.starts_with(prefix) &&
+             (req.path.size() == prefix.size() || req.path[prefix.size()] == '/');
+    };
+    if (changes_state && (under("/auth") || under("/api"))) {
+      // With or without a session cookie: a cross-site login signs the
+      // victim into the attacker's account (login CSRF), a cross-site logout
+      // signs them out. An opaque origin ("null": sandboxed frames, some
+      // redirects) is never ours.
+      if (auto origin = req.header("origin")) {
+        auto normalized = normalize_origin(*origin);
+        if (!normalized || *normalized != config.public_origin)
+          throw HttpError(403, "forbidden_origin", "cross-site request refused");
+      }
+      if (auto site = req.header("sec-fetch-site"); site && http::iequals(*site, "cross-site"))
         throw HttpError(403, "forbidden_origin", "cross-site request refused");
     }
     co_await next();

@@ -29,9 +29,10 @@ asio::awaitable<std::optional<SignedIn>> session_user(const http::Request& req,
 
 void add_auth_routes(http::Router& router, const Config& config, ThreadPool& pool);
 
-// Middleware: a state-changing request (POST, PUT, PATCH, DELETE) that
-// carries the session cookie and an Origin other than TERN_PUBLIC_ORIGIN is
-// refused with 403 before any handler runs.
+// Middleware against CSRF (API.md, "Sessions"): a state-changing request
+// (POST, PUT, PATCH, DELETE) under /auth or /api whose Origin is present and
+// is not TERN_PUBLIC_ORIGIN ("null" included), or whose Sec-Fetch-Site is
+// cross-site, is refused with 403 before any handler runs — cookie or not.
 http::Middleware origin_check(const Config& config);
 
 }  // namespace tern::handlers

@@ -1,5 +1,6 @@
 #include "handlers/ops.hpp"
 
+#include "core/log.hpp"
 #include "db/pg_error.hpp"
 #include "db/redis_error.hpp"
 #include "handlers/loop_services.hpp"
@@ -14,13 +15,16 @@ namespace {
 
 const db::Statement kPing{"ops_ping", "SELECT 1"};
 
-// One round trip to each backing service of this loop; "ok" or why not.
+// One round trip to each backing service of this loop: "ok" or "down".
+// Why it is down (an address, a libpq message) goes to the log, never to
+// whoever asks: /readyz is public.
 asio::awaitable<std::string> check_postgres(LoopServices& s) {
   try {
     co_await s.pg().query(kPing);
     co_return "ok";
   } catch (const std::exception& e) {
-    co_return std::string("down: ") + e.what();
+    log::warn(std::string("readyz: postgres down: ") + e.what());
+    co_return "down";
   }
 }
 
@@ -29,7 +33,8 @@ asio::awaitable<std::string> check_redis(LoopServices& s) {
     co_await s.redis().ping();
     co_return "ok";
   } catch (const std::exception& e) {
-    co_return std::string("down: ") + e.what();
+    log::warn(std::string("readyz: redis down: ") + e.what());
+    co_return "down";
   }
 }
 

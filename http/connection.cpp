@@ -5,8 +5,7 @@
 #include <asio/write.hpp>
 
 #include "core/log.hpp"
-#include "core/thread_pool.hpp"
-#include "http/error.hpp"
+#include "http/error_response.hpp"
 #include "http/text.hpp"
 
 namespace tern::http {
@@ -179,25 +178,17 @@ asio::awaitable<bool> Connection::answer() {
   req.received_at = request_start_;
   response_.clear();
 
+  std::exception_ptr failure;
   try {
     co_await loop_.router.dispatch(req, response_, match_);
-  } catch (const HttpError& e) {
-    response_.error(e.status(), e.code(), e.what());
-  } catch (const PoolFull&) {
-    response_.clear();
-    response_.error(503, "overloaded", "the server is busy; try again");
-    response_.set_header("Retry-After", "1");
-  } catch (const std::exception& e) {
-    std::string line = "unhandled error in ";
-    line += req.method_text;
-    line += ' ';
-    line += req.target;
-    line += ": ";
-    line += e.what();
-    log::error(line);
-    response_.clear();
-    response_.error(500, "internal_error", "internal server error");
+  } catch (...) {
+    failure = std::current_exception();
   }
+  const RouteGroup* group = match_.group;
+  if (failure) render_error(failure, req, response_, group ? group->error_shape : json_error);
+  if (group)
+    for (const auto& [name, value] : group->headers)
+      response_.set_header(name, value);
 
   bool keep_alive = req.keep_alive && !response_.close && !loop_.draining;
   std::size_t before = out_.size();

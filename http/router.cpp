@@ -97,10 +97,22 @@ void Router::fallback(Handler handler) {
   fallback_ = std::move(handler);
 }
 
+void Router::group(RouteGroup group) {
+  if (!group.prefix.starts_with('/') || group.prefix.ends_with('/'))
+    throw std::invalid_argument("group prefix must look like /api");
+  groups_.push_back(std::make_unique<RouteGroup>(std::move(group)));
+}
+
 Match Router::match(Request& req) const {
   Match m;
   m.max_body = default_max_body_;
   req.params.clear();
+  for (const auto& g : groups_) {
+    std::string_view p = req.path;
+    bool inside =
+        p.starts_with(g->prefix) && (p.size() == g->prefix.size() || p[g->prefix.size()] == '/');
+    if (inside && (!m.group || g->prefix.size() > m.group->prefix.size())) m.group = g.get();
+  }
 
   thread_local std::vector<std::string_view> segments;
   if (!split_path(req.path, segments)) return m;
@@ -178,10 +190,9 @@ asio::awaitable<void> Router::run_chain(Request& req, Response& res, const Match
 asio::awaitable<void> Router::run_route(Request& req, Response& res, const Match& match) const {
   if (match.route) return match.route->handler(req, res);
   if (match.bad_path) throw HttpError(400, "bad_path", "malformed %-escape in path");
-  if (!match.allow.empty()) {
-    res.set_header("Allow", match.allow);
-    throw HttpError(405, "method_not_allowed", "method not allowed here");
-  }
+  if (!match.allow.empty())
+    throw HttpError(405, "method_not_allowed", "method not allowed here")
+        .with_header("Allow", match.allow);
   if (fallback_ && (req.method == Method::get || req.method == Method::head))
     return fallback_(req, res);
   throw HttpError(404, "not_found", "no such resource");

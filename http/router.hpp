@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "http/error_response.hpp"
 #include "http/request.hpp"
 #include "http/response.hpp"
 
@@ -29,12 +30,22 @@ using Handler = std::function<asio::awaitable<void>(Request&, Response&)>;
 class Router;
 struct Route;
 
+// What every request under a path prefix ("/api", "/v2") shares, whether or
+// not a route matched: the shape of its error bodies, and headers that all
+// its responses carry, errors included (Cache-Control: no-store, say).
+struct RouteGroup {
+  std::string prefix;  // matches the prefix itself and everything below "prefix/"
+  ErrorShape error_shape = json_error;
+  std::vector<std::pair<std::string, std::string>> headers{};
+};
+
 // What a route lookup found.
 struct Match {
   const Route* route = nullptr;
   std::string allow;      // non-empty: the path exists, for these methods only (405)
   bool bad_path = false;  // a :param segment had a malformed %-escape (400)
   std::size_t max_body = 0;
+  const RouteGroup* group = nullptr;  // the longest prefix group of the path
 };
 
 // The rest of the middleware chain, as seen from one middleware.
@@ -82,6 +93,8 @@ class Router {
   void del(std::string_view p, Handler h, RouteOptions o = {}) { add(Method::del, p, h, o); }
 
   void use(Middleware middleware);
+  // Declares a group; the longest matching prefix wins.
+  void group(RouteGroup group);
   // Serves GET and HEAD requests that match no route (the static client).
   void fallback(Handler handler);
 
@@ -102,6 +115,7 @@ class Router {
   std::unique_ptr<Node> root_;
   std::vector<std::unique_ptr<Route>> routes_;
   std::vector<Middleware> middleware_;
+  std::vector<std::unique_ptr<RouteGroup>> groups_;
   Handler fallback_;
   std::size_t default_max_body_;
 };

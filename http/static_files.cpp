@@ -27,6 +27,11 @@ struct StaticFiles::Entry {
 namespace {
 
 constexpr auto kRevalidateEvery = std::chrono::seconds(1);
+// API.md: what a page may load. No inline script or style, so an injected
+// tag cannot run; no framing (clickjacking), no <base> rewriting.
+constexpr const char* kPageCsp =
+    "default-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'self'";
 
 std::string_view extension(std::string_view name) {
   auto dot = name.rfind('.');
@@ -186,6 +191,8 @@ asio::awaitable<void> StaticFiles::serve_file(std::string relative, Request& req
   res.set_header("ETag", entry->etag);
   res.set_header("Last-Modified", format_http_date(entry->modified));
   res.set_header("Cache-Control", "no-cache");
+  if (entry->content_type.starts_with("text/html"))
+    res.set_header("Content-Security-Policy", kPageCsp);
   bool fresh = false;
   if (auto inm = req.header("if-none-match")) {
     fresh = etag_matches(*inm, entry->etag);

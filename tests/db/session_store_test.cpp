@@ -85,7 +85,7 @@ TEST_CASE("sessions: memory store keeps the contract and its bound") {
     co_await tiny.save("a", SessionData{1, unix_now()});
     co_await tiny.save("b", SessionData{2, unix_now()});
     co_await tiny.save("a", SessionData{3, unix_now()});  // replacing is not growing
-    CHECK_THROWS_AS(co_await tiny.save("c", SessionData{4, unix_now()}), PgError);
+    CHECK_THROWS_AS(co_await tiny.save("c", SessionData{4, unix_now()}), tern::BackingError);
     CHECK(tiny.size() == 2);
 
     // The sweep, step by step: expired sessions go without being asked for,

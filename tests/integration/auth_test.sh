@@ -60,13 +60,13 @@ CONF
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# start STORE PORT [VAR=value...] → pid in $!
+# start STORE PORT [VAR=value...] → pid in $! (the VARs override the defaults)
 start() {
   local store=$1 port=$2
   shift 2
-  env "$@" TERN_SESSION_SECRET=$S32 TERN_JWT_SECRET=$S32 TERN_LISTEN=127.0.0.1:$port TERN_THREADS=2 \
+  env TERN_SESSION_SECRET=$S32 TERN_JWT_SECRET=$S32 TERN_LISTEN=127.0.0.1:$port TERN_THREADS=2 \
     TERN_SESSION_STORE=$store TERN_PUBLIC_ORIGIN=$ORIGIN TERN_LOGIN_MAX_FAILURES=3 \
-    TERN_ACCESS_LOG=off "$TERN" >>"$work/log" 2>&1 &
+    TERN_ACCESS_LOG=off "$@" "$TERN" >>"$work/log" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do
     [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz")" = 200 ] && return 0
@@ -231,6 +231,36 @@ for store in memory postgres redis; do
   check "$store: lifetime 6 s, used at 1.5, 3 and 7 s → 200, 200, 401 ($life)" \
     "[ '$life' = '200,200,401,' ]"
 done
+stop_all
+
+# Login CSRF: a cross-site request under /auth or /api is refused with or
+# without a cookie — a foreign Origin, the opaque "null", or Sec-Fetch-Site:
+# cross-site. TERN_PUBLIC_ORIGIN is compared normalised: configured with
+# upper case and a trailing slash, the browser's spelling still matches.
+C=$(free_port)
+start redis "$C" "TERN_PUBLIC_ORIGIN=HTTP://Tern.Test:80/" "TERN_WEB_ROOT=$(dirname "$SVC")/../../web" || exit 1
+email="csrf$RANDOM$$@example.com"
+req "$C" POST /auth/join "{\"email\":\"$email\",\"nick\":\"c\",\"password\":\"password1\"}" >/dev/null
+login="{\"email\":\"$email\",\"password\":\"password1\"}"
+for hdr in "Origin: http://evil.example" "Origin: null" "Origin: http://tern.test.evil.example" \
+  "Sec-Fetch-Site: cross-site"; do
+  r=$(curl -s -D - -o "$work/csrf-body" -H 'Content-Type: application/json' -H "$hdr" \
+    --data "$login" "http://127.0.0.1:$C/auth/login")
+  check "login with '$hdr' and no cookie → 403, no session issued" \
+    "grep -q '^HTTP/1.1 403' <<<\"\$r\" && ! grep -qi '^Set-Cookie' <<<\"\$r\" && grep -q forbidden_origin '$work/csrf-body'"
+done
+r=$(req "$C" POST /auth/logout "" -H "Origin: http://evil.example")
+check "logout from a foreign Origin without a cookie → 403" "[ $(status "$r") = 403 ]"
+r=$(req "$C" POST /auth/login "$login" -H "Origin: http://tern.test" -H "Sec-Fetch-Site: same-origin")
+check "login from the server's own origin (configured as HTTP://Tern.Test:80/) → 200" "[ $(status "$r") = 200 ]"
+r=$(req "$C" POST /auth/login "$login")
+check "login without Origin (curl, a native client) → 200" "[ $(status "$r") = 200 ]"
+r=$(curl -s -D - -o /dev/null "http://127.0.0.1:$C/api/me")
+check "responses under /api carry Cache-Control: no-store and the helmet set" \
+  "grep -qi '^Cache-Control: no-store' <<<\"\$r\" && grep -qi '^X-Content-Type-Options: nosniff' <<<\"\$r\" && grep -qi '^Referrer-Policy: strict-origin-when-cross-origin' <<<\"\$r\" && grep -qi '^Cross-Origin-Opener-Policy: same-origin' <<<\"\$r\""
+r=$(curl -s -D - -o /dev/null "http://127.0.0.1:$C/")
+check "pages carry the Content-Security-Policy of API.md" \
+  "grep -qi \"^Content-Security-Policy: default-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'\" <<<\"\$r\""
 stop_all
 
 # Per address: 4 x TERN_LOGIN_MAX_FAILURES (= 12) failures from one address,

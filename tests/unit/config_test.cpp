@@ -88,3 +88,26 @@ TEST_CASE("help lists every variable") {
         "TERN_MAX_UPLOAD_BYTES", "TERN_PUBLIC_ORIGIN"})
     CHECK(h.find(name) != std::string::npos);
 }
+
+TEST_CASE("help never cuts a variable's name") {
+  auto h = config_help();
+  CHECK(h.find("TERN_DB_STATEMENT_TIMEOUT_MS  ") != std::string::npos);
+}
+
+TEST_CASE("TERN_PUBLIC_ORIGIN is normalised as a browser spells an origin") {
+  auto origin_of = [](std::string v) {
+    return load_config(env({{"TERN_PUBLIC_ORIGIN", std::move(v)}})).public_origin;
+  };
+  CHECK(origin_of("https://Example.COM/") == "https://example.com");
+  CHECK(origin_of("HTTPS://example.com:443") == "https://example.com");
+  CHECK(origin_of("http://example.com:80/") == "http://example.com");
+  CHECK(origin_of("http://example.com:8080") == "http://example.com:8080");
+  CHECK(origin_of("http://[::1]:8080") == "http://[::1]:8080");
+  for (const char* bad : {"example.com", "ftp://example.com", "https://example.com/app",
+                          "https://user@example.com", "https://example.com:0",
+                          "https://example.com:99999", "https://", "null",
+                          "https://example.com?x=1"}) {
+    CAPTURE(bad);
+    CHECK(error_of({{"TERN_PUBLIC_ORIGIN", bad}}).find("TERN_PUBLIC_ORIGIN") != std::string::npos);
+  }
+}

@@ -39,7 +39,8 @@ std::string run(const Router& router, Request& req) {
           out = res.body;
         } catch (const HttpError& e) {
           out = "<" + std::to_string(e.status()) + ">";
-          if (auto allow = res.header("Allow")) out += std::string(*allow);
+          for (const auto& [name, value] : e.headers())
+            if (name == "Allow") out += value;
         }
       },
       asio::detached);
