@@ -8,6 +8,8 @@
 #include <thread>
 #include <vector>
 
+#include <asio/ip/address.hpp>
+
 #include "core/origin.hpp"
 
 namespace tern {
@@ -70,6 +72,13 @@ void parse_url(std::string& out, const std::string& name, const std::string& v,
       return;
     }
   bad(name, "unsupported URL '" + v + "'");
+}
+
+std::string trim(std::string_view s) {
+  auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string_view::npos) return {};
+  auto e = s.find_last_not_of(" \t\r");
+  return std::string(s.substr(b, e - b + 1));
 }
 
 const std::vector<Setting>& settings() {
@@ -155,6 +164,49 @@ const std::vector<Setting>& settings() {
        [](Config& c, const std::string& n, const std::string& v) {
          c.idle_timeout = parse_ms(n, v);
        }},
+      {"TERN_BODY_TIMEOUT_MS", "60000",
+       "time a client has to send a request body, from the end of its head",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.body_timeout = parse_ms(n, v);
+       }},
+      {"TERN_MAX_CONNECTIONS_PER_ADDRESS", "256",
+       "open connections per client address (IPv6: per /64); more are refused",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.max_connections_per_address = parse_uint(n, v, 1, 1'000'000);
+       }},
+      {"TERN_TRUSTED_PROXIES", "(none)",
+       "comma-separated proxy addresses whose X-Forwarded-For names the client",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.trusted_proxies.clear();
+         std::size_t pos = 0;
+         while (pos <= v.size()) {
+           auto comma = v.find(',', pos);
+           std::string one =
+               trim(std::string_view(v).substr(pos, comma == v.npos ? v.npos : comma - pos));
+           pos = comma == v.npos ? v.size() + 1 : comma + 1;
+           if (one.empty()) continue;
+           std::error_code ec;
+           auto a = asio::ip::make_address(one, ec);
+           if (ec) bad(n, "expected IP addresses, got '" + one + "'");
+           c.trusted_proxies.push_back(a.to_string());
+         }
+       }},
+      {"TERN_JOIN_MAX_PER_ADDRESS", "10", "accounts created per client address per join window",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.join_max_per_address = static_cast<unsigned>(parse_uint(n, v, 1, 1'000'000));
+       }},
+      {"TERN_JOIN_WINDOW_S", "3600", "the join limit's window",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.join_window = std::chrono::seconds(parse_uint(n, v, 1, 30 * 86400));
+       }},
+      {"TERN_HASH_JOBS_PER_ADDRESS", "2", "password hashes in flight per client address -> 429",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.hash_jobs_per_address = static_cast<unsigned>(parse_uint(n, v, 1, 1024));
+       }},
+      {"TERN_SESSIONS_PER_USER", "20", "live sessions per user; a login beyond ends the oldest",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.sessions_per_user = static_cast<unsigned>(parse_uint(n, v, 1, 10'000));
+       }},
       {"TERN_DRAIN_TIMEOUT_MS", "10000", "on SIGTERM, how long in-flight requests may finish",
        [](Config& c, const std::string& n, const std::string& v) {
          c.drain_timeout = parse_ms(n, v);
@@ -187,13 +239,6 @@ const std::vector<Setting>& settings() {
        }},
   };
   return table;
-}
-
-std::string trim(std::string_view s) {
-  auto b = s.find_first_not_of(" \t\r");
-  if (b == std::string_view::npos) return {};
-  auto e = s.find_last_not_of(" \t\r");
-  return std::string(s.substr(b, e - b + 1));
 }
 
 }  // namespace

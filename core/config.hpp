@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tern {
 
@@ -31,8 +32,13 @@ struct Config {
   std::string session_secret;
   std::chrono::seconds session_idle{86400};
   std::chrono::seconds session_lifetime{7 * 86400};
-  unsigned login_max_failures = 5;  // per email; 4x that per client address
+  unsigned login_max_failures = 5;  // per account; 4x that per client address
   std::chrono::seconds login_window{900};
+  unsigned join_max_per_address = 10;  // accounts created per client address and window
+  std::chrono::seconds join_window{3600};
+  unsigned hash_jobs_per_address = 2;        // password hashes in flight per client address
+  unsigned sessions_per_user = 20;           // live sessions; a login beyond ends the oldest
+  std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For is believed
   std::string jwt_secret;
   std::string upload_dir;
   std::string web_root;
@@ -44,6 +50,8 @@ struct Config {
   std::size_t max_connections = 10000;
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds body_timeout{60'000};
+  std::size_t max_connections_per_address = 256;
   std::chrono::milliseconds drain_timeout{10'000};
 
   unsigned pool_threads = 1;

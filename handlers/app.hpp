@@ -5,6 +5,7 @@
 
 #include "core/config.hpp"
 #include "core/thread_pool.hpp"
+#include "handlers/hash_admission.hpp"
 #include "handlers/loop_services.hpp"
 #include "http/router.hpp"
 #include "http/static_files.hpp"
@@ -22,6 +23,7 @@ class App {
   const Config& config_;
   http::Router router_;
   http::StaticFiles web_;
+  HashAdmission hashing_;
   LoopServicesHooks loop_services_;
 };
 

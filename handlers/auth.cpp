@@ -3,10 +3,13 @@
 #include "core/origin.hpp"
 #include "core/thread_pool.hpp"
 #include "db/pg_error.hpp"
+#include "db/rate_counter.hpp"
 #include "db/users.hpp"
+#include "handlers/hash_admission.hpp"
 #include "handlers/login_throttle.hpp"
 #include "handlers/loop_services.hpp"
 #include "handlers/session_cookie.hpp"
+#include "http/client_address.hpp"
 #include "http/cookie.hpp"
 #include "http/error.hpp"
 #include "http/json_writer.hpp"
@@ -76,6 +79,19 @@ http::SetCookie session_cookie(const Config& config, std::string value) {
   throw HttpError(401, "invalid_credentials", "wrong email or password");
 }
 
+[[noreturn]] void too_many(std::string_view code, std::string_view message, long long wait) {
+  throw HttpError(429, std::string(code), std::string(message))
+      .with_header("Retry-After", std::to_string(std::max(1LL, wait)));
+}
+
+// A place in the address's share of the hashing, or 429.
+HashAdmission::Ticket admit_hash(HashAdmission& hashing, const Request& req) {
+  auto ticket = hashing.try_admit(req.client_address);
+  if (!ticket)
+    too_many("too_many_requests", "too many requests from your address at once; retry", 1);
+  return std::move(*ticket);
+}
+
 }  // namespace
 
 asio::awaitable<std::optional<SignedIn>> session_user(const Request& req, const Config& config) {
@@ -90,63 +106,72 @@ asio::awaitable<std::optional<SignedIn>> session_user(const Request& req, const 
   co_return SignedIn{std::move(*id), data->user_id};
 }
 
-void add_auth_routes(http::Router& router, const Config& config, ThreadPool& pool) {
-  router.post("/auth/join", [&config, &pool](Request& req, Response& res) -> asio::awaitable<void> {
-    auto fields = req.fields();
-    std::string email = field(fields, "email"), nick = field(fields, "nick"),
-                password = field(fields, "password");
-    require(email.size() <= 254 && plausible_email(email), "invalid_email",
-            "email must be a valid address of at most 254 characters");
-    require(code_points(nick) >= 1 && code_points(nick) <= 15, "invalid_nick",
-            "nick must be 1 to 15 characters");
-    require(code_points(password) >= 8 && code_points(password) <= 128, "invalid_password",
-            "password must be 8 to 128 characters");
-    std::string hash = co_await workers::hash_password_on(pool, password);
-    db::User user;
-    try {
-      user = co_await db::users::create(LoopServices::current().pg(), email, nick, hash);
-    } catch (const db::PgError& e) {
-      if (e.kind() == db::PgError::Kind::unique_violation)
-        throw HttpError(409, "email_taken", "an account with this email exists");
-      if (e.kind() == db::PgError::Kind::invalid_input ||
-          e.kind() == db::PgError::Kind::check_violation)
-        throw HttpError(400, "invalid_input", "the email or nick cannot be stored");
-      throw;
-    }
-    std::string body;
-    http::JsonWriter w(body);
-    w.begin_object().key("user");
-    write_user(w, user);
-    w.end_object();
-    res.json(201, std::move(body));
-  });
+void add_auth_routes(http::Router& router, const Config& config, ThreadPool& pool,
+                     HashAdmission& hashing) {
+  router.post(
+      "/auth/join",
+      [&config, &pool, &hashing](Request& req, Response& res) -> asio::awaitable<void> {
+        auto fields = req.fields();
+        std::string email = field(fields, "email"), nick = field(fields, "nick"),
+                    password = field(fields, "password");
+        require(email.size() <= 254 && plausible_email(email), "invalid_email",
+                "email must be a valid address of at most 254 characters");
+        require(code_points(nick) >= 1 && code_points(nick) <= 15, "invalid_nick",
+                "nick must be 1 to 15 characters");
+        require(code_points(password) >= 8 && code_points(password) <= 128, "invalid_password",
+                "password must be 8 to 128 characters");
+        auto ticket = admit_hash(hashing, req);
+        // Every valid join costs a hash and a row: an address gets so many per window.
+        std::vector<db::RateKey> limit{
+            {"join:addr:" + http::address_bucket(req.client_address), config.join_max_per_address}};
+        if (long long wait =
+                co_await db::reserve(LoopServices::current().redis(), limit, config.join_window))
+          too_many("too_many_joins", "too many accounts created from your address; try later",
+                   wait);
+        std::string hash = co_await workers::hash_password_on(pool, password);
+        db::User user;
+        try {
+          user = co_await db::users::create(LoopServices::current().pg(), email, nick, hash);
+        } catch (const db::PgError& e) {
+          if (e.kind() == db::PgError::Kind::unique_violation)
+            throw HttpError(409, "email_taken", "an account with this email exists");
+          if (e.kind() == db::PgError::Kind::invalid_input ||
+              e.kind() == db::PgError::Kind::check_violation)
+            throw HttpError(400, "invalid_input", "the email or nick cannot be stored");
+          throw;
+        }
+        std::string body;
+        http::JsonWriter w(body);
+        w.begin_object().key("user");
+        write_user(w, user);
+        w.end_object();
+        res.json(201, std::move(body));
+      });
 
   router.post(
-      "/auth/login", [&config, &pool](Request& req, Response& res) -> asio::awaitable<void> {
+      "/auth/login",
+      [&config, &pool, &hashing](Request& req, Response& res) -> asio::awaitable<void> {
         auto fields = req.fields();
         std::string email = field(fields, "email"), password = field(fields, "password");
         if (email.empty() || password.empty() || email.size() > 254 || password.size() > 512)
           bad_credentials();
         auto& services = LoopServices::current();
-        LoginThrottle throttle(services.redis(), config);
-        if (long long wait = co_await throttle.check(email, req.remote_address); wait > 0) {
-          res.error(429, "too_many_attempts", "too many failed logins; try again later");
-          res.set_header("Retry-After", std::to_string(wait));
-          co_return;
-        }
         std::optional<db::User> user;
         try {
           user = co_await db::users::find_by_email(services.pg(), email);
         } catch (const db::PgError& e) {
           if (e.kind() != db::PgError::Kind::invalid_input) throw;  // e.g. bad UTF-8: no such user
         }
+        auto ticket = admit_hash(hashing, req);
+        LoginThrottle throttle(services.redis(), config, email,
+                               user ? std::optional(user->id) : std::nullopt, req.client_address);
+        // Counted before the hash, so a burst cannot outrun the count.
+        if (long long wait = co_await throttle.reserve())
+          too_many("too_many_attempts", "too many failed logins; try again later", wait);
         bool ok = user ? co_await workers::verify_password_on(pool, password, user->password_hash)
                        : co_await workers::verify_unknown_user_on(pool, password);
-        if (!ok) {
-          co_await throttle.failed(email, req.remote_address);
-          bad_credentials();
-        }
-        co_await throttle.succeeded(email);
+        if (!ok) bad_credentials();  // the reserved attempt stays counted
+        co_await throttle.succeeded();
 
         // A new id at every login (no fixation); the old session, if any, ends.
         if (auto old = co_await session_user(req, config))

@@ -27,7 +27,11 @@ struct SignedIn {
 asio::awaitable<std::optional<SignedIn>> session_user(const http::Request& req,
                                                       const Config& config);
 
-void add_auth_routes(http::Router& router, const Config& config, ThreadPool& pool);
+class HashAdmission;
+
+// `hashing` bounds the password hashes of one client address (join and login).
+void add_auth_routes(http::Router& router, const Config& config, ThreadPool& pool,
+                     HashAdmission& hashing);
 
 // Middleware against CSRF (API.md, "Sessions"): a state-changing request
 // (POST, PUT, PATCH, DELETE) under /auth or /api whose Origin is present and

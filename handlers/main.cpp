@@ -41,6 +41,7 @@ int serve(const tern::Config& config) {
   options.connection.header_timeout = config.header_timeout;
   options.connection.idle_timeout = config.idle_timeout;
   options.connection.access_log = config.access_log;
+  options.connection.trusted_proxies = config.trusted_proxies;
 
   options.hooks = &app.loop_hooks();
 

@@ -5,6 +5,7 @@
 #include <asio/write.hpp>
 
 #include "core/log.hpp"
+#include "http/client_address.hpp"
 #include "http/error_response.hpp"
 #include "http/text.hpp"
 
@@ -175,6 +176,8 @@ asio::awaitable<bool> Connection::answer() {
   deadline_ = Clock::time_point::max();  // handlers bound their own waits
   Request& req = parser_.request();
   req.remote_address = remote_;
+  req.client_address =
+      client_address(remote_, req.header("x-forwarded-for"), loop_.options.trusted_proxies);
   req.received_at = request_start_;
   response_.clear();
 

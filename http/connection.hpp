@@ -19,6 +19,7 @@
 #include <chrono>
 #include <list>
 #include <string>
+#include <vector>
 
 #include "http/parser.hpp"
 #include "http/response.hpp"
@@ -31,6 +32,7 @@ struct ConnectionOptions {
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};
   bool access_log = true;
+  std::vector<std::string> trusted_proxies;  // see http/client_address.hpp
 };
 
 class Connection;

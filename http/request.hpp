@@ -42,6 +42,9 @@ class Request {
   std::vector<std::pair<std::string_view, std::string>> params;
   // Peer address ("127.0.0.1"), set by the connection.
   std::string remote_address;
+  // The client: the peer, or what trusted proxies in front of us say it is
+  // (http/client_address.hpp). What per-client limits count by.
+  std::string client_address;
   std::chrono::steady_clock::time_point received_at;
 
   // First header with this lower-case name.

@@ -66,7 +66,7 @@ start() {
   shift 2
   env TERN_SESSION_SECRET=$S32 TERN_JWT_SECRET=$S32 TERN_LISTEN=127.0.0.1:$port TERN_THREADS=2 \
     TERN_SESSION_STORE=$store TERN_PUBLIC_ORIGIN=$ORIGIN TERN_LOGIN_MAX_FAILURES=3 \
-    TERN_ACCESS_LOG=off "$@" "$TERN" >>"$work/log" 2>&1 &
+    TERN_JOIN_MAX_PER_ADDRESS=100000 TERN_ACCESS_LOG=off "$@" "$TERN" >>"$work/log" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do
     [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz")" = 200 ] && return 0
@@ -255,12 +255,100 @@ r=$(req "$C" POST /auth/login "$login" -H "Origin: http://tern.test" -H "Sec-Fet
 check "login from the server's own origin (configured as HTTP://Tern.Test:80/) → 200" "[ $(status "$r") = 200 ]"
 r=$(req "$C" POST /auth/login "$login")
 check "login without Origin (curl, a native client) → 200" "[ $(status "$r") = 200 ]"
+req "$C" POST /auth/login '{"email":"xff-'$$'@x.io","password":"wrong-pass"}' -H "X-Forwarded-For: 2001:db8:7:9::1" >/dev/null
+check "without TERN_TRUSTED_PROXIES, X-Forwarded-For is ignored (counted as the peer, 127.0.0.1)" \
+  "[ -z \"\$(redis-cli -u '$REDIS_URL' GET 'login:fail:addr:2001:db8:7:9::/64')\" ] && [ \"\$(redis-cli -u '$REDIS_URL' EXISTS login:fail:addr:127.0.0.1)\" = 1 ]"
+redis-cli -u "$REDIS_URL" DEL login:fail:addr:127.0.0.1 >/dev/null
 r=$(curl -s -D - -o /dev/null "http://127.0.0.1:$C/api/me")
 check "responses under /api carry Cache-Control: no-store and the helmet set" \
   "grep -qi '^Cache-Control: no-store' <<<\"\$r\" && grep -qi '^X-Content-Type-Options: nosniff' <<<\"\$r\" && grep -qi '^Referrer-Policy: strict-origin-when-cross-origin' <<<\"\$r\" && grep -qi '^Cross-Origin-Opener-Policy: same-origin' <<<\"\$r\""
 r=$(curl -s -D - -o /dev/null "http://127.0.0.1:$C/")
 check "pages carry the Content-Security-Policy of API.md" \
   "grep -qi \"^Content-Security-Policy: default-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'\" <<<\"\$r\""
+stop_all
+
+# The throttle reserves before it verifies: 30 wrong passwords sent at once
+# for one account (from 30 addresses, so only the account's limit of 3 is in
+# play) reach the hash 3 times; the other 27 are 429 at once. Then the count
+# is the account's, whatever the spelling of its email: PostgreSQL finds
+# "ünï…" and "ÜNÏ…" as one account, and so does the throttle. Addresses come
+# through a trusted proxy (X-Forwarded-For), and IPv6 ones count by /64.
+T=$(free_port)
+start redis "$T" TERN_TRUSTED_PROXIES=127.0.0.1 TERN_HASH_JOBS_PER_ADDRESS=64 || exit 1
+email="burst$RANDOM$$@example.com"
+req "$T" POST /auth/join "{\"email\":\"$email\",\"nick\":\"b\",\"password\":\"password1\"}" >/dev/null
+for i in $(seq 30); do
+  req "$T" POST /auth/login "{\"email\":\"$email\",\"password\":\"wrong-pass\"}" \
+    -H "X-Forwarded-For: 198.51.100.$i" >"$work/burst-$i" &
+done
+wait_for_jobs
+n401=$(cat "$work"/burst-* | grep -c '^401 ')
+n429=$(cat "$work"/burst-* | grep -c '^429 ')
+check "30 concurrent wrong passwords for one account → 3 × 401, 27 × 429 ($n401, $n429)" \
+  "[ $n401 = 3 ] && [ $n429 = 27 ]"
+r=$(req "$T" POST /auth/login "{\"email\":\"$email\",\"password\":\"password1\"}" -H "X-Forwarded-For: 198.51.100.99")
+check "… and then the right password too → 429 until the window ends" "[ $(status "$r") = 429 ]"
+
+uemail="Ünï$RANDOM$$@example.com"
+req "$T" POST /auth/join "{\"email\":\"$uemail\",\"nick\":\"u\",\"password\":\"password1\"}" >/dev/null
+lower=$(python3 -c 'import sys; print(sys.argv[1].lower())' "$uemail")
+upper=$(python3 -c 'import sys; print(sys.argv[1].upper())' "$uemail")
+r=$(req "$T" POST /auth/login "{\"email\":\"$upper\",\"password\":\"password1\"}" -H "X-Forwarded-For: 198.51.100.100")
+check "the account is found by any case of a Unicode email ($upper → 200)" "[ $(status "$r") = 200 ]"
+for spelling in "$lower" "$upper" "$lower"; do
+  req "$T" POST /auth/login "{\"email\":\"$spelling\",\"password\":\"wrong-pass\"}" -H "X-Forwarded-For: 198.51.100.101" >/dev/null
+done
+r=$(req "$T" POST /auth/login "{\"email\":\"$uemail\",\"password\":\"password1\"}" -H "X-Forwarded-For: 198.51.100.102")
+check "3 failures over two spellings of a Unicode email lock the one account → 429" "[ $(status "$r") = 429 ]"
+
+redis-cli -u "$REDIS_URL" DEL "login:fail:addr:2001:db8:7:7::/64" >/dev/null
+for i in $(seq 12); do
+  req "$T" POST /auth/login "{\"email\":\"v6-$i-$$@x.io\",\"password\":\"wrong-pass\"}" \
+    -H "X-Forwarded-For: 2001:db8:7:7::$i" >/dev/null
+done
+r=$(req "$T" POST /auth/login "{\"email\":\"v6-fresh-$$@x.io\",\"password\":\"wrong-pass\"}" -H "X-Forwarded-For: 2001:db8:7:7:ffff::1")
+check "12 failures from 12 addresses of one IPv6 /64 → 429 for another address of it" "[ $(status "$r") = 429 ]"
+r=$(req "$T" POST /auth/login "{\"email\":\"v6-fresh-$$@x.io\",\"password\":\"wrong-pass\"}" -H "X-Forwarded-For: 2001:db8:7:8::1")
+check "… while the next /64 is not throttled (401)" "[ $(status "$r") = 401 ]"
+redis-cli -u "$REDIS_URL" DEL "login:fail:addr:2001:db8:7:7::/64" "login:fail:addr:2001:db8:7:8::/64" >/dev/null
+for i in $(seq 102); do redis-cli -u "$REDIS_URL" DEL "login:fail:addr:198.51.100.$i" >/dev/null; done
+stop_all
+
+# Joins: so many per address and window, and at most so many password hashes
+# in flight per address, so a join flood from one address cannot fill the
+# worker pool's queue and turn everyone else's login into a 503.
+J=$(free_port)
+start redis "$J" TERN_TRUSTED_PROXIES=127.0.0.1 TERN_JOIN_MAX_PER_ADDRESS=2 || exit 1
+redis-cli -u "$REDIS_URL" DEL join:addr:203.0.113.5 join:addr:203.0.113.6 >/dev/null
+codes=""
+for i in 1 2 3; do
+  r=$(curl -s -D - -o "$work/join-$i" -H 'Content-Type: application/json' -H "X-Forwarded-For: 203.0.113.5" \
+    --data "{\"email\":\"j$i-$RANDOM$$@example.com\",\"nick\":\"j\",\"password\":\"password1\"}" \
+    "http://127.0.0.1:$J/auth/join")
+  codes+="$(head -1 <<<"$r" | cut -d' ' -f2) "
+done
+check "joins from one address: 201, 201, then 429 with Retry-After ($codes)" \
+  "[ '$codes' = '201 201 429 ' ] && grep -q too_many_joins '$work/join-3' && grep -qi '^Retry-After: [1-9]' <<<\"\$r\""
+r=$(req "$J" POST /auth/join "{\"email\":\"j4-$RANDOM$$@example.com\",\"nick\":\"j\",\"password\":\"password1\"}" -H "X-Forwarded-For: 203.0.113.6")
+check "… another address may still join (201)" "[ $(status "$r") = 201 ]"
+redis-cli -u "$REDIS_URL" DEL join:addr:203.0.113.5 join:addr:203.0.113.6 >/dev/null
+stop_all
+
+H=$(free_port)
+start redis "$H" TERN_TRUSTED_PROXIES=127.0.0.1 TERN_POOL_THREADS=1 TERN_HASH_JOBS_PER_ADDRESS=1 || exit 1
+email="calm$RANDOM$$@example.com"
+req "$H" POST /auth/join "{\"email\":\"$email\",\"nick\":\"c\",\"password\":\"password1\"}" -H "X-Forwarded-For: 192.0.2.51" >/dev/null
+for i in $(seq 12); do
+  req "$H" POST /auth/join "{\"email\":\"flood$i-$RANDOM$$@example.com\",\"nick\":\"f\",\"password\":\"password1\"}" \
+    -H "X-Forwarded-For: 192.0.2.50" >"$work/flood-$i" &
+done
+calm=$(req "$H" POST /auth/login "{\"email\":\"$email\",\"password\":\"password1\"}" -H "X-Forwarded-For: 192.0.2.51")
+wait_for_jobs
+nflood=$(cat "$work"/flood-* | grep -c '^429 .*too_many_requests')
+n503=$(cat "$work"/flood-* | grep -c '^503 ')
+check "a join flood from one address: hashes beyond 1 in flight → 429 ($nflood of 12), no 503 ($n503)" \
+  "[ $nflood -ge 1 ] && [ $n503 = 0 ]"
+check "… and meanwhile another address logs in (200)" "[ $(status "$calm") = 200 ]"
 stop_all
 
 # Per address: 4 x TERN_LOGIN_MAX_FAILURES (= 12) failures from one address,
