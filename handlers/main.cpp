@@ -40,6 +40,8 @@ int serve(const tern::Config& config) {
   options.connection.max_header_bytes = config.max_header_bytes;
   options.connection.header_timeout = config.header_timeout;
   options.connection.idle_timeout = config.idle_timeout;
+  options.connection.body_timeout = config.body_timeout;
+  options.max_connections_per_address = config.max_connections_per_address;
   options.connection.access_log = config.access_log;
   options.connection.trusted_proxies = config.trusted_proxies;
 

@@ -60,6 +60,16 @@ void Connection::set_deadline(std::chrono::milliseconds from_now) {
   deadline_ = Clock::now() + from_now;
 }
 
+void Connection::shrink_idle_buffers() {
+  // An idle keep-alive connection should cost its parser and little else:
+  // 10,000 of them must fit in a few tens of MiB. A request that carried a
+  // large head, body or pipeline leaves its capacity here; give it back.
+  constexpr std::size_t kKeep = 4 << 10;
+  if (out_.capacity() > kKeep) release_buffer(out_);
+  if (pending_.capacity() > kKeep) release_buffer(pending_);
+  parser_.shrink(kKeep);
+}
+
 void Connection::expire_if_due(Clock::time_point now) {
   if (now < deadline_) return;
   timed_out_ = true;
@@ -94,14 +104,18 @@ asio::awaitable<void> Connection::run() {
       // Nothing buffered: wait for the socket, under the deadline that fits
       // what we are waiting for.
       if (!parser_.in_message()) {
+        shrink_idle_buffers();  // a few comparisons, unless a big request just left
         state_ = State::idle;
         set_deadline(loop_.options.idle_timeout);
       } else if (!parser_.head_complete()) {
         state_ = State::reading_head;
         deadline_ = request_start_ + loop_.options.header_timeout;
       } else {
+        // The body's deadline is fixed when its first wait begins (about
+        // when the head ended) and never renewed by the bytes that arrive.
+        if (state_ != State::reading_body) body_start_ = Clock::now();
         state_ = State::reading_body;
-        set_deadline(loop_.options.idle_timeout);
+        deadline_ = body_start_ + loop_.options.body_timeout;
       }
       std::error_code wait_ec;
       co_await socket_.async_wait(tcp::socket::wait_read,
@@ -219,7 +233,7 @@ asio::awaitable<bool> Connection::flush() {
   co_await asio::async_write(socket_, asio::buffer(out_),
                              asio::redirect_error(asio::use_awaitable, ec));
   if (out_.capacity() > (256 << 10))
-    out_ = std::string();
+    release_buffer(out_);
   else
     out_.clear();
   state_ = previous;

@@ -31,6 +31,9 @@ struct ConnectionOptions {
   std::size_t max_header_bytes = 16 << 10;
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};
+  // From the end of the head to the end of the body, however the bytes
+  // trickle in: a slow body cannot hold a connection slot for ever.
+  std::chrono::milliseconds body_timeout{60'000};
   bool access_log = true;
   std::vector<std::string> trusted_proxies;  // see http/client_address.hpp
 };
@@ -76,6 +79,8 @@ class Connection {
   asio::awaitable<void> answer_parse_error();
   asio::awaitable<void> linger_close();
   void set_deadline(std::chrono::milliseconds from_now);
+  // Between requests: let go of buffers a large request left behind.
+  void shrink_idle_buffers();
   void access_log(const Request& req, std::size_t bytes);
 
   asio::ip::tcp::socket socket_;
@@ -90,6 +95,7 @@ class Connection {
   State state_ = State::idle;
   Clock::time_point deadline_ = Clock::time_point::max();
   Clock::time_point request_start_{};
+  Clock::time_point body_start_{};
   bool continue_sent_ = false;
   bool timed_out_ = false;
 };

@@ -122,6 +122,15 @@ bool RequestParser::scan_head(const char* data, std::size_t size) {
   return true;
 }
 
+void RequestParser::shrink(std::size_t keep) {
+  request_.shrink(keep);
+  if (spans_.capacity() * sizeof(Span) > keep) std::vector<Span>().swap(spans_);
+}
+
+std::size_t RequestParser::retained_bytes() const {
+  return request_.retained_bytes() + spans_.capacity() * sizeof(Span);
+}
+
 int RequestParser::fail(int status, std::string reason) {
   error_status_ = status;
   error_reason_ = std::move(reason);

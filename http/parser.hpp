@@ -41,6 +41,10 @@ class RequestParser {
   Request& request() { return request_; }
   // Prepares for the next request on the same connection.
   void next();
+  // Between requests: frees buffers whose capacity is over `keep` bytes.
+  void shrink(std::size_t keep);
+  // Heap bytes the parser and its request hold on to (capacity, not size).
+  std::size_t retained_bytes() const;
 
   bool head_complete() const { return head_complete_; }
   // True once any byte of the current request has been seen.

@@ -66,6 +66,12 @@ Params Request::fields() {
                   "expected application/json or application/x-www-form-urlencoded");
 }
 
+void Request::shrink(std::size_t keep) {
+  if (body.capacity() > keep) release_buffer(body);
+  if (head_.capacity() > keep) release_buffer(head_);
+  if (headers.capacity() * sizeof(Header) > keep) std::vector<Header>().swap(headers);
+}
+
 void Request::clear() {
   method = Method::other;
   method_text = target = path = query = {};
@@ -73,7 +79,7 @@ void Request::clear() {
   headers.clear();
   // A connection keeps its buffers between requests, but not a large one
   // that a single big request left behind.
-  if (body.capacity() > (64 << 10)) body = std::string();
+  if (body.capacity() > (64 << 10)) release_buffer(body);
   body.clear();
   keep_alive = true;
   params.clear();

@@ -61,6 +61,11 @@ class Request {
 
   // Forgets this request but keeps the allocated capacity.
   void clear();
+  // Frees the buffers whose capacity is over `keep` bytes (between requests).
+  void shrink(std::size_t keep);
+  std::size_t retained_bytes() const {
+    return body.capacity() + head_.capacity() + headers.capacity() * sizeof(Header);
+  }
 
  private:
   friend class RequestParser;

@@ -66,7 +66,7 @@ void Response::error(int code, std::string_view error_code, std::string_view mes
 void Response::clear() {
   status = 200;
   content_type.clear();
-  if (body.capacity() > (64 << 10)) body = std::string();
+  if (body.capacity() > (64 << 10)) release_buffer(body);
   body.clear();
   close = false;
   headers_.clear();

@@ -16,6 +16,7 @@
 
 #include "core/log.hpp"
 #include "core/thread_pool.hpp"
+#include "http/client_address.hpp"
 #include "http/response.hpp"
 
 namespace tern::http {
@@ -28,16 +29,18 @@ using namespace std::chrono_literals;
 // own an acceptor on the same port.
 using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
-// What a connection over the limit is told before it is closed; built by the
+// What a connection over a limit is told before it is closed; built by the
 // same serializer as every other response, so its framing cannot drift.
-std::string refusal() {
+void refuse(tcp::socket& socket, int status, std::string_view code, std::string_view message) {
   Response r;
-  r.error(503, "too_many_connections", "connection limit reached");
+  r.error(status, code, message);
   r.set_header("Retry-After", "1");
   std::string out;
   r.serialize(out, {});
-  return out;
-}
+  std::error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.write_some(asio::buffer(out), ignored);
+}  // the socket is closed by its destructor
 
 }  // namespace
 
@@ -58,7 +61,10 @@ struct Server::Loop {
 };
 
 Server::Server(ServerOptions options, const Router& router, ThreadPool& pool)
-    : options_(std::move(options)), router_(router), pool_(pool) {}
+    : options_(std::move(options)),
+      router_(router),
+      pool_(pool),
+      slots_(options_.max_connections_per_address) {}
 
 Server::~Server() {
   shutdown();
@@ -99,21 +105,29 @@ void Server::run_loop(Loop& loop) {
         continue;
       }
       if (open_.load(std::memory_order_relaxed) >= options_.max_connections) {
-        std::error_code ignored;
-        socket.non_blocking(true, ignored);
-        socket.write_some(asio::buffer(refusal()), ignored);
-        continue;  // closed by the socket's destructor
+        refuse(socket, 503, "too_many_connections", "connection limit reached");
+        continue;
+      }
+      std::error_code peer_ec;
+      auto peer = socket.remote_endpoint(peer_ec);
+      if (peer_ec) continue;  // already gone
+      std::string bucket = address_bucket(peer.address().to_string());
+      if (!slots_.take(bucket)) {
+        refuse(socket, 429, "too_many_connections", "too many connections from your address");
+        continue;
       }
       open_.fetch_add(1, std::memory_order_relaxed);
       asio::co_spawn(
           loop.io,
-          [this, &loop, s = std::move(socket)]() mutable -> asio::awaitable<void> {
+          [this, &loop, s = std::move(socket),
+           b = std::move(bucket)]() mutable -> asio::awaitable<void> {
             try {
               Connection connection(std::move(s), loop.context);
               co_await connection.run();
             } catch (const std::exception& e) {
               log::error(std::string("connection ended by an error: ") + e.what());
             }
+            slots_.give_back(b);
             open_.fetch_sub(1, std::memory_order_relaxed);
           },
           asio::detached);
@@ -122,8 +136,8 @@ void Server::run_loop(Loop& loop) {
 
   // The ticker enforces connection deadlines and hands log lines to the pool.
   auto tick = [&loop]() -> asio::awaitable<void> {
-    auto shortest =
-        std::min(loop.context.options.header_timeout, loop.context.options.idle_timeout);
+    const auto& o = loop.context.options;
+    auto shortest = std::min({o.header_timeout, o.idle_timeout, o.body_timeout});
     auto period = std::clamp<std::chrono::milliseconds>(shortest / 4, 10ms, 100ms);
     for (;;) {
       loop.ticker.expires_after(period);

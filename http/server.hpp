@@ -17,6 +17,7 @@
 
 #include <asio/io_context.hpp>
 
+#include "http/address_slots.hpp"
 #include "http/connection.hpp"
 #include "http/router.hpp"
 
@@ -45,6 +46,7 @@ struct ServerOptions {
   std::uint16_t port = 8080;  // 0 picks a free port (see Server::port)
   unsigned threads = 1;
   std::size_t max_connections = 10000;
+  std::size_t max_connections_per_address = 256;  // IPv6: per /64
   std::chrono::milliseconds drain_timeout{10'000};
   ConnectionOptions connection;
   LoopHooks* hooks = nullptr;  // must outlive the server
@@ -78,6 +80,7 @@ class Server {
   ThreadPool& pool_;
   std::vector<std::unique_ptr<Loop>> loops_;
   std::atomic<std::size_t> open_{0};
+  AddressSlots slots_;
   std::uint16_t port_ = 0;
   bool stopped_ = false;
 };

@@ -54,6 +54,13 @@ inline std::string_view trim_ows(std::string_view s) {
   return s;
 }
 
+// Frees a string's heap buffer. `s = std::string()` would not: libstdc++
+// move-assigns an empty (in-place) string by copying its characters into
+// the buffer `s` already has, capacity and all.
+inline void release_buffer(std::string& s) {
+  std::string().swap(s);
+}
+
 inline void append_uint(std::string& out, std::uint64_t n) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof buf, n);

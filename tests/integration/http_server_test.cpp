@@ -452,3 +452,58 @@ TEST_CASE("strict: Upgrade requests are answered as plain requests and the strea
     CHECK(c.request("GET", "/hello").body == "hello");
   }
 }
+
+TEST_CASE("a body trickled byte by byte is cut at the body deadline, not renewed by each byte") {
+  auto o = TestServer::defaults();
+  o.connection.body_timeout = 400ms;
+  TestServer s(o);
+  Client c(s.port());
+  auto start = std::chrono::steady_clock::now();
+  c.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n");
+  bool refused = false;
+  for (int i = 0; i < 60 && !refused; ++i) {
+    std::error_code ec;
+    char ch = 'x';
+    asio::write(c.socket(), asio::buffer(&ch, 1), ec);
+    refused = bool(ec);
+    std::this_thread::sleep_for(50ms);
+    if (std::chrono::steady_clock::now() - start > 1500ms) break;
+  }
+  // Either the server already closed the socket (a write failed) or the 408
+  // is waiting to be read, and the close behind it.
+  CHECK(std::chrono::steady_clock::now() - start < 2s);
+  if (!refused) {
+    CHECK(c.read().status == 408);
+    CHECK(c.closed_by_peer());
+  }
+}
+
+TEST_CASE("one address holds at most its share of connections; a closed one frees its slot") {
+  auto o = TestServer::defaults();
+  o.max_connections_per_address = 2;
+  TestServer s(o);
+  auto a = std::make_unique<Client>(s.port());
+  Client b(s.port());
+  CHECK(a->request("GET", "/hello").status == 200);
+  CHECK(b.request("GET", "/hello").status == 200);
+  {
+    Client c(s.port());
+    auto r = c.read();
+    CHECK(r.status == 429);
+    CHECK(r.header("retry-after") == "1");
+    CHECK(
+        r.body ==
+        R"({"error":{"code":"too_many_connections","message":"too many connections from your address"}})");
+    CHECK(c.closed_by_peer());
+  }
+  a.reset();  // its slot comes back once the server sees the close
+  int status = 0;
+  for (int i = 0; i < 50 && status != 200; ++i) {
+    std::this_thread::sleep_for(20ms);
+    Client d(s.port());
+    d.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
+    status = d.read().status;
+  }
+  CHECK(status == 200);
+  CHECK(b.request("GET", "/hello").status == 200);
+}

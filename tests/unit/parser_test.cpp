@@ -315,3 +315,16 @@ TEST_CASE("strict: an Upgrade request is parsed as a plain request and the strea
   // CONNECT is the other upgrade llhttp knows: refused (not a proxy).
   check_rejected("CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n", 400);
 }
+
+TEST_CASE("between requests the parser can give back what a large request left behind") {
+  auto p = make(64 << 10);
+  std::string big = "POST /p HTTP/1.1\r\nHost: h\r\nX-Big: " + std::string(20'000, 'a') +
+                    "\r\nContent-Length: 30000\r\n\r\n" + std::string(30'000, 'b');
+  REQUIRE(feed(p, big).event == Event::message_complete);
+  p.next();
+  CHECK(p.retained_bytes() > 50'000);  // clear() keeps capacity for the next request
+  p.shrink(4096);
+  CHECK(p.retained_bytes() < 4 * 4096);
+  // ...and it still parses.
+  CHECK(feed(p, "GET / HTTP/1.1\r\nHost: h\r\n\r\n").event == Event::message_complete);
+}
