@@ -6,7 +6,8 @@
 //
 // Two limits: the idle timeout (every load renews it, in the same round trip)
 // and the absolute lifetime (counted from the login, never renewed). A
-// session past either is gone: load() answers nullopt and forgets it.
+// session past either is gone: load() answers nullopt and forgets it. And a
+// bound: at most `per_user` live sessions per user; save() ends the oldest.
 #pragma once
 
 #include <asio/awaitable.hpp>
@@ -27,6 +28,9 @@ struct SessionData {
 struct SessionLimits {
   std::chrono::seconds idle{24 * 3600};
   std::chrono::seconds absolute{7 * 24 * 3600};
+  // Live sessions per user: saving one more ends that user's oldest (by
+  // login time). Sessions already past a limit do not count.
+  unsigned per_user = 20;
 };
 
 class SessionStore {
@@ -34,6 +38,7 @@ class SessionStore {
   virtual ~SessionStore() = default;
   // The session, its idle timeout renewed; nullopt when unknown or expired.
   virtual asio::awaitable<std::optional<SessionData>> load(std::string sid) = 0;
+  // Stores a new session; ends the user's oldest beyond SessionLimits::per_user.
   virtual asio::awaitable<void> save(std::string sid, SessionData data) = 0;
   virtual asio::awaitable<void> remove(std::string sid) = 0;
 };

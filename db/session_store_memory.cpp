@@ -1,14 +1,38 @@
 #include "db/session_store_memory.hpp"
 
-#include <algorithm>
-#include <vector>
-
-#include "core/backing_error.hpp"
-
 namespace tern::db {
 
-bool MemorySessionStore::expired(const Entry& e, Clock::time_point now, std::int64_t unix) const {
-  return now >= e.idle_until || past_lifetime(e.data, limits_, unix);
+MemorySessionStore::~MemorySessionStore() {
+  // The lists must be empty before the entries they link are destroyed.
+  by_use_.clear();
+  by_login_.clear();
+  for (auto& [user, list] : by_user_)
+    list.clear();
+}
+
+void MemorySessionStore::unlink(Entry& e) {
+  by_use_.erase(by_use_.iterator_to(e));
+  by_login_.erase(by_login_.iterator_to(e));
+  auto user = by_user_.find(e.data.user_id);
+  user->second.erase(user->second.iterator_to(e));
+  if (user->second.empty()) by_user_.erase(user);
+  sessions_.erase(*e.sid);
+}
+
+std::size_t MemorySessionStore::drop_expired(std::size_t at_most) {
+  auto now = Clock::now();
+  auto unix = unix_now();
+  std::size_t dropped = 0;
+  while (dropped < at_most && !by_use_.empty() && by_use_.front().idle_until <= now) {
+    unlink(by_use_.front());
+    ++dropped;
+  }
+  while (dropped < at_most && !by_login_.empty() &&
+         past_lifetime(by_login_.front().data, limits_, unix)) {
+    unlink(by_login_.front());
+    ++dropped;
+  }
+  return dropped;
 }
 
 asio::awaitable<std::optional<SessionData>> MemorySessionStore::load(std::string sid) {
@@ -17,12 +41,15 @@ asio::awaitable<std::optional<SessionData>> MemorySessionStore::load(std::string
     std::lock_guard lock(mutex_);
     auto it = sessions_.find(sid);
     if (it != sessions_.end()) {
+      Entry& e = it->second;
       auto now = Clock::now();
-      if (expired(it->second, now, unix_now())) {
-        sessions_.erase(it);
+      if (now >= e.idle_until || past_lifetime(e.data, limits_, unix_now())) {
+        unlink(e);
       } else {
-        it->second.idle_until = now + limits_.idle;
-        found = it->second.data;
+        e.idle_until = now + limits_.idle;
+        by_use_.erase(by_use_.iterator_to(e));  // now the most recently used
+        by_use_.push_back(e);
+        found = e.data;
       }
     }
   }
@@ -32,12 +59,19 @@ asio::awaitable<std::optional<SessionData>> MemorySessionStore::load(std::string
 asio::awaitable<void> MemorySessionStore::save(std::string sid, SessionData data) {
   {
     std::lock_guard lock(mutex_);
-    if (sessions_.size() >= capacity_ && !sessions_.contains(sid)) {
-      erase_expired();
-      if (sessions_.size() >= capacity_)
-        throw BackingError("session store", "memory session store is full");
-    }
-    sessions_[std::move(sid)] = Entry{data, Clock::now() + limits_.idle};
+    if (auto old = sessions_.find(sid); old != sessions_.end()) unlink(old->second);
+    drop_expired(2);  // keeps pace with saves even between sweeps
+    if (sessions_.size() >= capacity_ && !by_use_.empty()) unlink(by_use_.front());
+    auto [it, fresh] = sessions_.try_emplace(std::move(sid));
+    Entry& e = it->second;
+    e.sid = &it->first;
+    e.data = data;
+    e.idle_until = Clock::now() + limits_.idle;
+    by_use_.push_back(e);
+    by_login_.push_back(e);
+    auto& mine = by_user_[data.user_id];
+    mine.push_back(e);
+    if (mine.size() > limits_.per_user) unlink(mine.front());  // `mine` outlives this: size ≥ 1
   }
   co_return;
 }
@@ -45,7 +79,7 @@ asio::awaitable<void> MemorySessionStore::save(std::string sid, SessionData data
 asio::awaitable<void> MemorySessionStore::remove(std::string sid) {
   {
     std::lock_guard lock(mutex_);
-    sessions_.erase(sid);
+    if (auto it = sessions_.find(sid); it != sessions_.end()) unlink(it->second);
   }
   co_return;
 }
@@ -55,36 +89,20 @@ std::size_t MemorySessionStore::size() const {
   return sessions_.size();
 }
 
-std::size_t MemorySessionStore::erase_expired() {
-  auto now = Clock::now();
-  auto unix = unix_now();
-  return std::erase_if(sessions_, [&](const auto& kv) { return expired(kv.second, now, unix); });
+std::size_t MemorySessionStore::sessions_of(std::int64_t user_id) const {
+  std::lock_guard lock(mutex_);
+  auto it = by_user_.find(user_id);
+  return it == by_user_.end() ? 0 : it->second.size();
 }
 
 std::size_t MemorySessionStore::sweep() {
   std::lock_guard lock(mutex_);
-  return erase_expired();
+  return drop_expired(static_cast<std::size_t>(-1));
 }
 
 std::size_t MemorySessionStore::sweep_step() {
   std::lock_guard lock(mutex_);
-  auto now = Clock::now();
-  auto unix = unix_now();
-  std::size_t buckets = sessions_.bucket_count();
-  std::size_t steps = std::min(buckets, std::max(kMinSweepBuckets, buckets / kSweepSteps));
-  // A bucket is walked with local iterators, which cannot erase: note the
-  // expired keys, then erase them. (A rehash since the last step only means
-  // some buckets are looked at twice or not until the next round.)
-  std::vector<std::string> gone;
-  for (std::size_t i = 0; i < steps; ++i) {
-    if (sweep_cursor_ >= buckets) sweep_cursor_ = 0;
-    for (auto it = sessions_.begin(sweep_cursor_); it != sessions_.end(sweep_cursor_); ++it)
-      if (expired(it->second, now, unix)) gone.push_back(it->first);
-    ++sweep_cursor_;
-  }
-  for (const auto& sid : gone)
-    sessions_.erase(sid);
-  return gone.size();
+  return drop_expired(kSweepBatch);
 }
 
 }  // namespace tern::db

@@ -24,9 +24,33 @@ asio::awaitable<std::optional<SessionData>> RedisSessionStore::load(std::string 
   co_return data;
 }
 
+// KEYS[1]: the session, KEYS[2]: its user's set. ARGV: the session's value,
+// idle TTL, id, per_user, lifetime, key prefix. Scored by the server's clock
+// in microseconds (exact in a double), so that logins within one second
+// keep their order.
+constexpr const char* kSave = R"lua(
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+for _, sid in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  if redis.call('EXISTS', ARGV[6] .. sid) == 0 then redis.call('ZREM', KEYS[2], sid) end
+end
+local now = redis.call('TIME')
+redis.call('ZADD', KEYS[2], now[1] * 1000000 + now[2], ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[5])
+local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[4])
+if over > 0 then
+  for _, sid in ipairs(redis.call('ZRANGE', KEYS[2], 0, over - 1)) do
+    redis.call('DEL', ARGV[6] .. sid)
+  end
+  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, over - 1)
+end
+)lua";
+
 asio::awaitable<void> RedisSessionStore::save(std::string sid, SessionData data) {
-  auto reply = co_await redis_.command("SET", prefix_ + sid, encode_session(data), "EX",
-                                       limits_.idle.count());
+  std::string key = prefix_ + sid;
+  std::string user_key = prefix_ + "user:" + std::to_string(data.user_id);
+  auto reply = co_await redis_.command(
+      "EVAL", kSave, 2, key, user_key, encode_session(data), limits_.idle.count(), sid,
+      static_cast<long long>(limits_.per_user), limits_.absolute.count(), prefix_);
   expect_no_error(reply);
 }
 

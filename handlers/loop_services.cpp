@@ -29,7 +29,7 @@ db::PgOptions pg_options(const Config& config) {
 }
 
 db::SessionLimits session_limits(const Config& config) {
-  return {config.session_idle, config.session_lifetime};
+  return {config.session_idle, config.session_lifetime, config.sessions_per_user};
 }
 
 }  // namespace

@@ -60,6 +60,39 @@ asio::awaitable<void> contract(SessionStore& store) {
 }
 
 const SessionLimits kLimits{1s, 10s};
+const SessionLimits kThreePerUser{60s, 600s, 3};
+
+std::int64_t fresh_user() {
+  static std::int64_t n = 0;
+  return 1'000'000'000 +
+         std::chrono::system_clock::now().time_since_epoch().count() / 1000 % 1'000'000'000 + ++n;
+}
+
+// At most three live sessions per user: a fourth login ends the oldest
+// login (even if it was just used), other users are untouched, and a
+// session that was logged out does not count.
+asio::awaitable<void> per_user_bound(SessionStore& store) {
+  std::int64_t user = fresh_user(), other = fresh_user();
+  std::vector<std::string> s;
+  for (int i = 0; i < 5; ++i)
+    s.push_back(fresh_sid());
+  std::string theirs = fresh_sid();
+  co_await store.save(theirs, SessionData{other, unix_now() - 10});
+  for (int i = 0; i < 3; ++i)
+    co_await store.save(s[i], SessionData{user, unix_now() - 5 + i});
+  CHECK(co_await store.load(s[0]));  // used, but still the oldest login
+  co_await store.save(s[3], SessionData{user, unix_now()});
+  CHECK_FALSE(co_await store.load(s[0]));
+  CHECK(co_await store.load(s[1]));
+  CHECK(co_await store.load(s[2]));
+  CHECK(co_await store.load(s[3]));
+  CHECK(co_await store.load(theirs));
+  co_await store.remove(s[1]);  // logged out: its place is free
+  co_await store.save(s[4], SessionData{user, unix_now()});
+  CHECK(co_await store.load(s[2]));
+  CHECK(co_await store.load(s[3]));
+  CHECK(co_await store.load(s[4]));
+}
 
 struct Migrated {
   Migrated() { tern::test::ensure_migrated(); }
@@ -81,28 +114,38 @@ TEST_CASE("sessions: memory store keeps the contract and its bound") {
   tern::test::with_pool(tern::test::pg_options(), [](PgPool&) -> asio::awaitable<void> {
     MemorySessionStore store(kLimits);
     co_await contract(store);
+    MemorySessionStore bounded(kThreePerUser);
+    co_await per_user_bound(bounded);
+
+    // Full: the least recently used session makes room (O(1), no scan).
     MemorySessionStore tiny(kLimits, 2);
     co_await tiny.save("a", SessionData{1, unix_now()});
     co_await tiny.save("b", SessionData{2, unix_now()});
     co_await tiny.save("a", SessionData{3, unix_now()});  // replacing is not growing
-    CHECK_THROWS_AS(co_await tiny.save("c", SessionData{4, unix_now()}), tern::BackingError);
     CHECK(tiny.size() == 2);
+    CHECK(co_await tiny.load("b"));  // now "a" is the least recently used
+    co_await tiny.save("c", SessionData{4, unix_now()});
+    CHECK(tiny.size() == 2);
+    CHECK_FALSE(co_await tiny.load("a"));
+    CHECK(co_await tiny.load("b"));
+    CHECK(co_await tiny.load("c"));
 
     // The sweep, step by step: expired sessions go without being asked for,
-    // a live one stays, and a step looks at a bounded share of the table.
+    // a live one stays, and a step does a bounded amount of work.
     MemorySessionStore big(kLimits);
-    for (int i = 0; i < 5000; ++i)
-      co_await big.save("old-" + std::to_string(i), SessionData{1, unix_now()});
-    co_await sleep_for(1100ms);  // past the 1 s idle timeout
-    co_await big.save("live", SessionData{2, unix_now()});
+    for (int i = 0; i < 10'000; ++i)
+      co_await big.save("old-" + std::to_string(i), SessionData{1000 + i, unix_now()});
+    co_await sleep_for(1100ms);                             // past the 1 s idle timeout
+    co_await big.save("live", SessionData{2, unix_now()});  // (itself drops two old ones)
     std::size_t first = big.sweep_step();
-    CHECK(first > 0);
-    CHECK(first < 5000);  // 256 of some 5000+ buckets
+    CHECK(first == MemorySessionStore::kSweepBatch);
     std::size_t swept = first;
-    for (std::size_t step = 1; step <= MemorySessionStore::kSweepSteps && swept < 5000; ++step)
+    for (int step = 0; step < 10; ++step)
       swept += big.sweep_step();
-    CHECK(swept == 5000);
+    CHECK(swept == 10'000 - 2);
     CHECK(big.size() == 1);
+    CHECK(big.sessions_of(1000) == 0);
+    CHECK(big.sessions_of(2) == 1);
     CHECK(co_await big.load("live"));
   });
 }
@@ -111,6 +154,8 @@ TEST_CASE_FIXTURE(Migrated, "sessions: postgres store keeps the contract") {
   tern::test::with_pool([](PgPool& pool) -> asio::awaitable<void> {
     PostgresSessionStore store(pool, kLimits);
     co_await contract(store);
+    PostgresSessionStore bounded(pool, kThreePerUser);
+    co_await per_user_bound(bounded);
   });
 }
 
@@ -159,6 +204,17 @@ TEST_CASE("sessions: redis store keeps the contract") {
     REQUIRE(redis.connected());
     RedisSessionStore store(redis, kLimits, "test:sess:");
     co_await contract(store);
+    RedisSessionStore bounded(redis, kThreePerUser, "test:sess:");
+    co_await per_user_bound(bounded);
+    // The user's set lists exactly the live ones, and expires.
+    std::int64_t user = fresh_user();
+    for (int i = 0; i < 5; ++i)
+      co_await bounded.save(fresh_sid(), SessionData{user, unix_now()});
+    std::string key = "test:sess:user:" + std::to_string(user);
+    CHECK((co_await redis.command("ZCARD", key)).as_integer() == 3);
+    long long ttl = (co_await redis.command("TTL", key)).as_integer();
+    CHECK(ttl > 0);
+    CHECK(ttl <= 600);
     redis.close();
   });
 }

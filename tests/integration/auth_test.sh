@@ -233,6 +233,23 @@ for store in memory postgres redis; do
 done
 stop_all
 
+# Sessions per user: with TERN_SESSIONS_PER_USER=2, a third login (without
+# the old cookies, as from a third device) ends the oldest, on every store.
+for store in memory postgres redis; do
+  P=$(free_port)
+  start "$store" "$P" TERN_SESSIONS_PER_USER=2 || exit 1
+  email="cap$RANDOM$$-$store@example.com"
+  req "$P" POST /auth/join "{\"email\":\"$email\",\"nick\":\"c\",\"password\":\"password1\"}" >/dev/null
+  for i in 1 2 3; do
+    req "$P" POST /auth/login "{\"email\":\"$email\",\"password\":\"password1\"}" -c "$work/cap-$store-$i" >/dev/null
+  done
+  codes=""
+  for i in 1 2 3; do codes+="$(status "$(req "$P" GET /api/me "" -b "$work/cap-$store-$i")") "; done
+  check "$store: 3 logins with TERN_SESSIONS_PER_USER=2 → the first session ends ($codes)" \
+    "[ '$codes' = '401 200 200 ' ]"
+  stop_all
+done
+
 # Login CSRF: a cross-site request under /auth or /api is refused with or
 # without a cookie — a foreign Origin, the opaque "null", or Sec-Fetch-Site:
 # cross-site. TERN_PUBLIC_ORIGIN is compared normalised: configured with
