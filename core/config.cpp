@@ -188,6 +188,9 @@ const std::vector<Setting>& settings() {
            std::error_code ec;
            auto a = asio::ip::make_address(one, ec);
            if (ec) bad(n, "expected IP addresses, got '" + one + "'");
+           // As http::canonical_address spells them: a mapped IPv4 as IPv4.
+           if (a.is_v6() && a.to_v6().is_v4_mapped())
+             a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
            c.trusted_proxies.push_back(a.to_string());
          }
        }},

@@ -1,5 +1,7 @@
 #include "core/origin.hpp"
 
+#include <asio/ip/address_v6.hpp>
+
 #include <charconv>
 
 namespace tern {
@@ -9,9 +11,24 @@ char lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c;
 }
 
-bool host_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '[' ||
-         c == ']' || c == ':';
+bool name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
+}
+
+// A host as a browser serialises it: a name as it is, an IPv6 literal in
+// brackets in its canonical form (RFC 5952, as asio prints it).
+std::optional<std::string> canonical_host(std::string_view host) {
+  if (host.empty()) return std::nullopt;
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') return std::nullopt;
+    std::error_code ec;
+    auto v6 = asio::ip::make_address_v6(std::string(host.substr(1, host.size() - 2)), ec);
+    if (ec || v6.scope_id() != 0) return std::nullopt;
+    return "[" + v6.to_string() + "]";
+  }
+  for (char c : host)
+    if (!name_char(c)) return std::nullopt;  // ':', '/', '@', '?', '#', spaces...
+  return std::string(host);
 }
 
 }  // namespace
@@ -45,12 +62,10 @@ std::optional<std::string> normalize_origin(std::string_view text) {
       return std::nullopt;
     port = port.substr(port.find_first_not_of('0'));  // ":0080" is ":80"
   }
-  if (host.empty()) return std::nullopt;
-  for (char c : host)
-    if (!host_char(c)) return std::nullopt;  // '/', '@', '?', '#', spaces...
-  if (host.front() != '[' && host.find(':') != std::string_view::npos) return std::nullopt;
+  auto canonical = canonical_host(host);
+  if (!canonical) return std::nullopt;
   std::string out(scheme);
-  out += host;
+  out += *canonical;
   if (!port.empty() && port != default_port) {
     out += ':';
     out += port;

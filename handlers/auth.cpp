@@ -168,8 +168,22 @@ void add_auth_routes(http::Router& router, const Config& config, ThreadPool& poo
         // Counted before the hash, so a burst cannot outrun the count.
         if (long long wait = co_await throttle.reserve())
           too_many("too_many_attempts", "too many failed logins; try again later", wait);
-        bool ok = user ? co_await workers::verify_password_on(pool, password, user->password_hash)
-                       : co_await workers::verify_unknown_user_on(pool, password);
+        bool ok = false;
+        std::exception_ptr unchecked;
+        try {
+          ok = user ? co_await workers::verify_password_on(pool, password, user->password_hash)
+                    : co_await workers::verify_unknown_user_on(pool, password);
+        } catch (...) {
+          unchecked = std::current_exception();  // e.g. PoolFull: a 503, not a failure
+        }
+        if (unchecked) {
+          try {
+            co_await throttle.not_attempted();
+          } catch (const std::exception&) {
+            // Redis is the likely cause; the attempt then expires with its window.
+          }
+          std::rethrow_exception(unchecked);
+        }
         if (!ok) bad_credentials();  // the reserved attempt stays counted
         co_await throttle.succeeded();
 

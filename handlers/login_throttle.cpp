@@ -27,6 +27,11 @@ asio::awaitable<long long> LoginThrottle::reserve() {
   co_return co_await db::reserve(redis_, keys, config_.login_window);
 }
 
+asio::awaitable<void> LoginThrottle::not_attempted() {
+  co_await db::give_back(redis_, account_key_);
+  co_await db::give_back(redis_, address_key_);
+}
+
 asio::awaitable<void> LoginThrottle::succeeded() {
   auto del = co_await redis_.command("DEL", account_key_);
   (void)del;

@@ -40,6 +40,10 @@ class LoginThrottle {
   asio::awaitable<long long> reserve();
   // The password was right: forgive the account, give the address back its attempt.
   asio::awaitable<void> succeeded();
+  // The password was never checked (the worker pool was full, a service
+  // failed): the attempt is given back to both, so that an overload does not
+  // lock honest users out.
+  asio::awaitable<void> not_attempted();
 
   const std::string& account_key() const { return account_key_; }
   const std::string& address_key() const { return address_key_; }

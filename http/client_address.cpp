@@ -8,32 +8,54 @@
 #include "http/text.hpp"
 
 namespace tern::http {
-namespace {
 
-bool is_trusted(std::string_view address, const std::vector<std::string>& trusted) {
-  return std::find(trusted.begin(), trusted.end(), address) != trusted.end();
+std::optional<std::string> canonical_address(std::string_view text) {
+  std::error_code ec;
+  auto a = asio::ip::make_address(std::string(text), ec);
+  if (ec) return std::nullopt;
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
+  return a.to_string();
 }
 
-}  // namespace
+bool is_trusted_proxy(std::string_view peer, const std::vector<std::string>& trusted) {
+  if (trusted.empty()) return false;
+  auto canonical = canonical_address(peer);
+  return canonical && std::find(trusted.begin(), trusted.end(), *canonical) != trusted.end();
+}
 
 std::string client_address(std::string_view peer, std::optional<std::string_view> forwarded_for,
                            const std::vector<std::string>& trusted) {
-  if (!forwarded_for || !is_trusted(peer, trusted)) return std::string(peer);
+  if (!forwarded_for || !is_trusted_proxy(peer, trusted)) return std::string(peer);
   // Walk from the right: each hop appends the address it received from.
   std::string_view list = *forwarded_for;
-  std::string_view last;
+  std::string last;
   while (!list.empty()) {
     auto comma = list.rfind(',');
     std::string_view hop = trim_ows(comma == list.npos ? list : list.substr(comma + 1));
     list = comma == list.npos ? std::string_view{} : list.substr(0, comma);
     if (hop.empty()) continue;
-    std::error_code ec;
-    asio::ip::make_address(std::string(hop), ec);
-    if (ec) break;  // garbage: trust nothing further left
-    if (!is_trusted(hop, trusted)) return std::string(hop);
-    last = hop;
+    auto canonical = canonical_address(hop);
+    if (!canonical) break;  // garbage: trust nothing further left
+    if (std::find(trusted.begin(), trusted.end(), *canonical) == trusted.end()) return *canonical;
+    last = std::move(*canonical);
   }
-  return std::string(last.empty() ? peer : last);
+  return last.empty() ? std::string(peer) : last;
+}
+
+std::string client_address(std::string_view peer, const std::vector<Header>& headers,
+                           const std::vector<std::string>& trusted) {
+  if (!is_trusted_proxy(peer, trusted)) return std::string(peer);
+  std::string joined;
+  bool any = false;
+  for (const auto& h : headers) {
+    if (h.name != "x-forwarded-for") continue;
+    if (any) joined += ", ";
+    joined += h.value;
+    any = true;
+  }
+  return client_address(peer, any ? std::optional<std::string_view>(joined) : std::nullopt,
+                        trusted);
 }
 
 std::string address_bucket(std::string_view address) {

@@ -24,6 +24,8 @@ std::string_view error_code_for(int status) {
       return "body_too_large";
     case 417:
       return "expectation_failed";
+    case 414:
+      return "uri_too_long";
     case 431:
       return "header_too_large";
     case 505:
@@ -190,8 +192,7 @@ asio::awaitable<bool> Connection::answer() {
   deadline_ = Clock::time_point::max();  // handlers bound their own waits
   Request& req = parser_.request();
   req.remote_address = remote_;
-  req.client_address =
-      client_address(remote_, req.header("x-forwarded-for"), loop_.options.trusted_proxies);
+  req.client_address = client_address(remote_, req.headers, loop_.options.trusted_proxies);
   req.received_at = request_start_;
   response_.clear();
 
@@ -243,7 +244,14 @@ asio::awaitable<bool> Connection::flush() {
 asio::awaitable<void> Connection::answer_parse_error() {
   int status = parser_.error_status();
   response_.clear();
-  response_.error(status, error_code_for(status), parser_.error_reason());
+  // Once the head is parsed (a body over the limit), the route group is
+  // known and answers in its own shape; before, there is only the default.
+  const RouteGroup* group = parser_.head_complete() ? match_.group : nullptr;
+  (group ? group->error_shape : json_error)(response_, status, error_code_for(status),
+                                            parser_.error_reason());
+  if (group)
+    for (const auto& [name, value] : group->headers)
+      response_.set_header(name, value);
   std::size_t before = out_.size();
   response_.serialize(out_, {});
   if (loop_.options.access_log) {

@@ -50,6 +50,7 @@ RequestParser::RequestParser(std::size_t max_head_bytes, HeadCallback on_head)
   settings_.on_url = on_url;
   settings_.on_header_field = on_header_field;
   settings_.on_header_value = on_header_value;
+  settings_.on_header_field_complete = on_header_field_complete;
   settings_.on_header_value_complete = on_header_value_complete;
   settings_.on_headers_complete = on_headers_complete;
   settings_.on_body = on_body;
@@ -169,9 +170,10 @@ int RequestParser::on_header_field(llhttp_t* p, const char* at, std::size_t n) {
     s.spans_.push_back({pos, pos, kNone, kNone});
     s.field_open_ = true;
   }
-  // llhttp lets whitespace through before the colon ("Host : x"), which
-  // RFC 9112 §5.1 says must be refused: a proxy in front may read it
-  // differently. A field name is a token and nothing else.
+  // Whitespace before the colon ("Host : x") must be refused (RFC 9112
+  // §5.1): a proxy in front may read it differently. llhttp's strict mode
+  // refuses it too, its lenient mode does not; checking the token here keeps
+  // that from depending on how llhttp was built.
   for (std::size_t i = 0; i < n; ++i)
     if (!is_tchar(at[i])) return s.fail(400, "invalid character in header name");
   std::size_t from = s.request_.head_.size();
@@ -183,6 +185,16 @@ int RequestParser::on_header_field(llhttp_t* p, const char* at, std::size_t n) {
     c = ascii_lower(c);
   }
   s.spans_.back().name_end = s.request_.head_.size();
+  return 0;
+}
+
+int RequestParser::on_header_field_complete(llhttp_t* p) {
+  auto& s = self(p);
+  if (s.head_complete_) return 0;
+  // A name is one or more token characters (": x" has none); checked here,
+  // not per piece, since a piece may be empty when a read ends at the colon.
+  if (!s.field_open_ || s.spans_.back().name_end == s.spans_.back().name_begin)
+    return s.fail(400, "empty header name");
   return 0;
 }
 

@@ -59,6 +59,7 @@ class RequestParser {
   static int on_message_begin(llhttp_t*);
   static int on_url(llhttp_t*, const char*, std::size_t);
   static int on_header_field(llhttp_t*, const char*, std::size_t);
+  static int on_header_field_complete(llhttp_t*);
   static int on_header_value(llhttp_t*, const char*, std::size_t);
   static int on_header_value_complete(llhttp_t*);
   static int on_headers_complete(llhttp_t*);

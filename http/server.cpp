@@ -111,8 +111,12 @@ void Server::run_loop(Loop& loop) {
       std::error_code peer_ec;
       auto peer = socket.remote_endpoint(peer_ec);
       if (peer_ec) continue;  // already gone
-      std::string bucket = address_bucket(peer.address().to_string());
-      if (!slots_.take(bucket)) {
+      // A trusted proxy carries everyone's connections: it is not one client.
+      std::string peer_text = peer.address().to_string();
+      std::string bucket = is_trusted_proxy(peer_text, options_.connection.trusted_proxies)
+                               ? std::string()
+                               : address_bucket(peer_text);
+      if (!bucket.empty() && !slots_.take(bucket)) {
         refuse(socket, 429, "too_many_connections", "too many connections from your address");
         continue;
       }
@@ -127,7 +131,7 @@ void Server::run_loop(Loop& loop) {
             } catch (const std::exception& e) {
               log::error(std::string("connection ended by an error: ") + e.what());
             }
-            slots_.give_back(b);
+            if (!b.empty()) slots_.give_back(b);
             open_.fetch_sub(1, std::memory_order_relaxed);
           },
           asio::detached);

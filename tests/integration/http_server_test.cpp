@@ -15,6 +15,7 @@
 
 #include "client.hpp"
 #include "core/thread_pool.hpp"
+#include "http/error.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
 
@@ -61,6 +62,22 @@ struct TestServer {
     });
     router.get("/throws", [](Request&, Response&) -> asio::awaitable<void> {
       throw std::runtime_error("handler bug");
+      co_return;
+    });
+    // A route group with the token API's error shape and its own header.
+    router.group({.prefix = "/t",
+                  .error_shape = status_code_error,
+                  .headers = {{"Cache-Control", "no-store"}}});
+    router.post("/t/small",
+                [](Request& req, Response& res) -> asio::awaitable<void> {
+                  res.text(200, req.body);
+                  co_return;
+                },
+                {.max_body = 16});
+    router.get("/t/half", [](Request&, Response& res) -> asio::awaitable<void> {
+      res.set_header("X-Half", "1");
+      res.set_cookie({.name = "sid", .value = "leak"});
+      throw HttpError(429, "slow_down", "slow down").with_header("Retry-After", "3");
       co_return;
     });
     server = std::make_unique<Server>(options, router, pool);
@@ -506,4 +523,47 @@ TEST_CASE("one address holds at most its share of connections; a closed one free
   }
   CHECK(status == 200);
   CHECK(b.request("GET", "/hello").status == 200);
+}
+
+TEST_CASE("a trusted proxy is not one client: the per-address cap does not apply to it") {
+  auto o = TestServer::defaults();
+  o.max_connections_per_address = 2;
+  o.connection.trusted_proxies = {"127.0.0.1"};
+  TestServer s(o);
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < 5; ++i) {
+    clients.push_back(std::make_unique<Client>(s.port()));
+    CHECK(clients.back()->request("GET", "/hello").status == 200);
+  }
+}
+
+TEST_CASE("route groups: errors in the group's shape with its headers, on a cleared response") {
+  TestServer s;
+  Client c(s.port());
+  auto r = c.request("GET", "/t/half");
+  CHECK(r.status == 429);
+  CHECK(r.body == R"({"code":429,"message":"slow down"})");
+  CHECK(r.header("retry-after") == "3");
+  CHECK(r.header("cache-control") == "no-store");
+  CHECK(r.header("x-half").empty());
+  CHECK(r.header("set-cookie").empty());
+  r = c.request("GET", "/t/nothing-here");
+  CHECK(r.status == 404);
+  CHECK(r.body == R"({"code":404,"message":"no such resource"})");
+  r = c.request("GET", "/t/small");
+  CHECK(r.status == 405);
+  CHECK(r.header("allow") == "POST");
+  CHECK(r.body.starts_with(R"({"code":405,)"));
+  // Outside the group: the default shape, no group header.
+  r = c.request("GET", "/nothing-here");
+  CHECK(r.body == R"({"error":{"code":"not_found","message":"no such resource"}})");
+  CHECK(r.header("cache-control").empty());
+  CHECK(r.header("x-content-type-options") == "nosniff");
+  // A body over the route's limit is refused while parsing, still in the group's shape.
+  Client d(s.port());
+  d.send("POST /t/small HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\n");
+  r = d.read();
+  CHECK(r.status == 413);
+  CHECK(r.body == R"({"code":413,"message":"request body too large"})");
+  CHECK(r.header("cache-control") == "no-store");
 }

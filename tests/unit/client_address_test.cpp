@@ -54,3 +54,21 @@ TEST_CASE("hash admission: so many places per address, given back when done") {
   a.reset();
   CHECK(hashing.in_flight("198.51.100.7") == 0);
 }
+
+TEST_CASE("client address: every X-Forwarded-For line counts, addresses compare canonically") {
+  using tern::http::Header;
+  std::vector<std::string> trusted{"10.0.0.1", "2001:db8::1"};
+  // A proxy that adds its own line below the client's: the right-most
+  // untrusted hop is on the last line, not the first.
+  std::vector<Header> headers{
+      {"x-forwarded-for", "198.51.100.1"}, {"host", "a"}, {"x-forwarded-for", "203.0.113.7"}};
+  CHECK(client_address("10.0.0.1", headers, trusted) == "203.0.113.7");
+  CHECK(client_address("203.0.113.9", headers, trusted) == "203.0.113.9");
+  // A dual-stack socket reports an IPv4 proxy as ::ffff:10.0.0.1.
+  CHECK(client_address("::ffff:10.0.0.1", headers, trusted) == "203.0.113.7");
+  CHECK(client_address("2001:DB8:0::1", "198.51.100.1", trusted) == "198.51.100.1");
+  CHECK(client_address("10.0.0.1", "198.51.100.1, 2001:DB8::1", trusted) == "198.51.100.1");
+  CHECK(client_address("10.0.0.1", "2001:DB8::0:5", trusted) == "2001:db8::5");
+  CHECK(tern::http::canonical_address("::ffff:192.0.2.1") == "192.0.2.1");
+  CHECK_FALSE(tern::http::canonical_address("192.0.2.999"));
+}

@@ -103,10 +103,14 @@ TEST_CASE("TERN_PUBLIC_ORIGIN is normalised as a browser spells an origin") {
   CHECK(origin_of("http://example.com:80/") == "http://example.com");
   CHECK(origin_of("http://example.com:8080") == "http://example.com:8080");
   CHECK(origin_of("http://[::1]:8080") == "http://[::1]:8080");
-  for (const char* bad : {"example.com", "ftp://example.com", "https://example.com/app",
-                          "https://user@example.com", "https://example.com:0",
-                          "https://example.com:99999", "https://", "null",
-                          "https://example.com?x=1"}) {
+  CHECK(origin_of("http://[0:0::1]:8080") == "http://[::1]:8080");  // as a browser spells it
+  CHECK(origin_of("http://[2001:DB8::1]") == "http://[2001:db8::1]");
+  CHECK(origin_of("http://my_app.internal:3000") == "http://my_app.internal:3000");
+  for (const char* bad :
+       {"example.com", "ftp://example.com", "https://example.com/app", "https://user@example.com",
+        "https://example.com:0", "https://example.com:99999", "https://", "null",
+        "https://example.com?x=1", "https://[::1]x", "https://[evil", "https://[::1", "https://[]",
+        "https://a:b:c"}) {
     CAPTURE(bad);
     CHECK(error_of({{"TERN_PUBLIC_ORIGIN", bad}}).find("TERN_PUBLIC_ORIGIN") != std::string::npos);
   }

@@ -225,6 +225,11 @@ TEST_CASE("strict: bare LF line endings are refused") {
   check_rejected("GET / HTTP/1.1\r\nHost: a\nX: 1\r\n\r\n", 400);
 }
 
+TEST_CASE("strict: an empty header name is refused") {
+  check_rejected("GET / HTTP/1.1\r\nHost: a\r\n: x\r\n\r\n", 400);
+  check_rejected("GET / HTTP/1.1\r\n: x\r\nHost: a\r\n\r\n", 400);
+}
+
 TEST_CASE("strict: whitespace between a header name and its colon is refused") {
   check_rejected("GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400);
   check_rejected("GET / HTTP/1.1\r\nHost: a\r\nContent-Length\t: 0\r\n\r\n", 400);
