@@ -230,6 +230,14 @@ const std::vector<Setting>& settings() {
        [](Config& c, const std::string& n, const std::string& v) {
          c.pool_queue = parse_uint(n, v, 1, 1'000'000);
        }},
+      {"TERN_IO_THREADS", "2", "I/O pool threads (uploads, static files, log output)",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.io_threads = static_cast<unsigned>(parse_uint(n, v, 1, 256));
+       }},
+      {"TERN_IO_QUEUE", "4096", "I/O pool queue bound; a full queue answers 503",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.io_queue = parse_uint(n, v, 1, 1'000'000);
+       }},
       {"TERN_ACCESS_LOG", "on", "one log line per request: on | off",
        [](Config& c, const std::string& n, const std::string& v) {
          c.access_log = parse_bool(n, v);

@@ -54,8 +54,10 @@ struct Config {
   std::size_t max_connections_per_address = 256;
   std::chrono::milliseconds drain_timeout{10'000};
 
-  unsigned pool_threads = 1;
+  unsigned pool_threads = 1;  // the CPU pool: hashing, images
   std::size_t pool_queue = 1024;
+  unsigned io_threads = 2;  // the I/O pool: file reads and writes, log output
+  std::size_t io_queue = 4096;
 
   bool access_log = true;
   std::string log_level = "info";

@@ -5,15 +5,17 @@
 
 namespace tern {
 
-ThreadPool::ThreadPool(unsigned threads, std::size_t max_queue) : max_queue_(max_queue) {
+ThreadPool::ThreadPool(unsigned threads, std::size_t max_queue, PoolOptions options)
+    : max_queue_(max_queue), options_(options) {
   threads_.reserve(threads);
   for (unsigned i = 0; i < threads; ++i)
     threads_.emplace_back([this] {
-      // Below the loop threads in the scheduler's eyes: when hashing saturates
-      // every core, a loop thread that wakes for a request runs first, so
-      // latency of cheap requests holds up during a login storm. (Linux's
-      // nice is per thread; failure only costs that preference.)
-      setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kWorkerNice);
+      // The CPU pool sits below the loop threads in the scheduler's eyes:
+      // when hashing saturates every core, a loop thread that wakes for a
+      // request runs first, so latency of cheap requests holds up during a
+      // login storm. (Linux's nice is per thread; failure only costs that
+      // preference.)
+      if (options_.nice != 0) setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), options_.nice);
       work();
     });
 }

@@ -34,12 +34,22 @@ namespace tern {
 
 class PoolFull : public BackingError {
  public:
-  PoolFull() : BackingError("worker pool", "worker pool queue is full") {}
+  explicit PoolFull(const char* pool = "worker pool") : BackingError(pool, "queue is full") {}
+};
+
+// tern runs two pools (DESIGN.md): the CPU pool for hashing and images, at
+// a lower priority than the loops, and the I/O pool for blocking file and
+// log writes, at the loops' priority since its work is short and mostly
+// waiting. Separate, so that a stuck disk never delays a hash and a login
+// storm never delays a log line or a static file.
+struct PoolOptions {
+  const char* name = "worker pool";  // for logs and 503s; a string literal
+  int nice = 10;                     // added to the threads' nice value
 };
 
 class ThreadPool {
  public:
-  ThreadPool(unsigned threads, std::size_t max_queue);
+  ThreadPool(unsigned threads, std::size_t max_queue, PoolOptions options = {});
   ~ThreadPool();  // finishes queued jobs, then joins
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -70,7 +80,7 @@ class ThreadPool {
   auto run(F fn);
 
   std::size_t queue_depth() const { return depth_.load(std::memory_order_relaxed); }
-  static constexpr int kWorkerNice = 10;  // pool threads yield to loop threads
+  const char* name() const { return options_.name; }
   std::size_t threads() const { return threads_.size(); }
 
  private:
@@ -84,6 +94,7 @@ class ThreadPool {
   void work();
 
   const std::size_t max_queue_;
+  const PoolOptions options_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::unique_ptr<Job>> queue_;
@@ -141,7 +152,8 @@ auto ThreadPool::run(F fn) {
     using Job = detail::AwaitedJob<F, Carried, decltype(handler), decltype(work)>;
     Job* raw = new Job(std::move(fn), std::move(handler), std::move(work));
     std::unique_ptr<ThreadPool::Job> job(raw);
-    if (!try_post_keep(job)) raw->complete(std::make_exception_ptr(PoolFull()), Carried{});
+    if (!try_post_keep(job))
+      raw->complete(std::make_exception_ptr(PoolFull(options_.name)), Carried{});
   };
   return asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr, Carried)>(
       std::move(initiate), asio::use_awaitable, std::move(fn));

@@ -8,10 +8,10 @@ namespace tern::handlers {
 using http::Request;
 using http::Response;
 
-App::App(const Config& config, ThreadPool& pool)
+App::App(const Config& config, Pools pools)
     : config_(config),
       router_(config.max_body_bytes),
-      web_(config.web_root, pool),
+      web_(config.web_root, pools.io),
       hashing_(config.hash_jobs_per_address),
       loop_services_(config) {
   // API.md: responses under /auth, /api and /v2 are never cached; the
@@ -22,7 +22,7 @@ App::App(const Config& config, ThreadPool& pool)
   router_.group({.prefix = "/v2", .error_shape = http::status_code_error, .headers = no_store});
   router_.use(origin_check(config_));
   add_ops_routes(router_);
-  add_auth_routes(router_, config_, pool, hashing_);
+  add_auth_routes(router_, config_, pools.cpu, hashing_);
 
   // The single-page client: its own routes all serve index.html, and any
   // other GET falls through to the files under web/.

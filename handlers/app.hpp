@@ -12,9 +12,16 @@
 
 namespace tern::handlers {
 
+// The two pools every App needs (core/thread_pool.hpp): `cpu` for hashing
+// and images, `io` for file reads and writes. Both must outlive the App.
+struct Pools {
+  ThreadPool& cpu;
+  ThreadPool& io;
+};
+
 class App {
  public:
-  App(const Config& config, ThreadPool& pool);
+  App(const Config& config, Pools pools);
   http::Router& router() { return router_; }
   // Give these to the http::Server: each loop's PostgreSQL and Redis.
   http::LoopHooks& loop_hooks() { return loop_services_; }

@@ -1,5 +1,5 @@
 // tern: start-up and shutdown. Reads the configuration (a bad setting ends
-// here with one line naming it), starts the worker pool and the event loops,
+// here with one line naming it), starts the two pools and the event loops,
 // and waits for SIGTERM or SIGINT to drain and exit 0.
 //
 // `tern migrate` is the other command: it brings the database schema up to
@@ -28,8 +28,9 @@ int serve(const tern::Config& config) {
   tern::log::set_level(tern::log::parse_level(config.log_level));
   std::signal(SIGPIPE, SIG_IGN);
 
-  tern::ThreadPool pool(config.pool_threads, config.pool_queue);
-  tern::handlers::App app(config, pool);
+  tern::ThreadPool cpu(config.pool_threads, config.pool_queue, {.name = "CPU pool", .nice = 10});
+  tern::ThreadPool io(config.io_threads, config.io_queue, {.name = "I/O pool", .nice = 0});
+  tern::handlers::App app(config, {.cpu = cpu, .io = io});
 
   tern::http::ServerOptions options;
   options.host = config.listen_host;
@@ -47,7 +48,7 @@ int serve(const tern::Config& config) {
 
   options.hooks = &app.loop_hooks();
 
-  tern::http::Server server(options, app.router(), pool);
+  tern::http::Server server(options, app.router(), io);
   try {
     server.start();
   } catch (const std::system_error& e) {
@@ -57,7 +58,8 @@ int serve(const tern::Config& config) {
   }
   tern::log::info("tern listening on http://" + config.listen_host + ":" +
                   std::to_string(server.port()) + " (" + std::to_string(config.threads) +
-                  " loop threads, " + std::to_string(config.pool_threads) + " pool threads)");
+                  " loop threads, " + std::to_string(config.pool_threads) + " CPU and " +
+                  std::to_string(config.io_threads) + " I/O pool threads)");
 
   asio::io_context signals_io;
   asio::signal_set signals(signals_io, SIGTERM, SIGINT);

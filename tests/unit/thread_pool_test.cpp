@@ -115,6 +115,39 @@ TEST_CASE("pool threads run below the loop threads' priority") {
       },
       asio::detached);
   io.run();
-  CHECK(nice_in_pool >= tern::ThreadPool::kWorkerNice);
+  CHECK(nice_in_pool >= tern::PoolOptions{}.nice);
   CHECK(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())) < nice_in_pool);  // caller untouched
+}
+
+TEST_CASE("two pools: a saturated CPU pool delays no I/O job, and a full one names itself") {
+  tern::ThreadPool cpu(1, 1, {.name = "CPU pool", .nice = 10});
+  tern::ThreadPool io_pool(1, 4, {.name = "I/O pool", .nice = 0});
+  asio::io_context io;
+  std::chrono::steady_clock::duration io_wait{};
+  std::string refusal;
+  int io_nice = -100;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        // One hash-like job running, one queued: the CPU pool is full.
+        CHECK(cpu.try_post([] { std::this_thread::sleep_for(std::chrono::milliseconds(300)); }));
+        while (cpu.queue_depth() > 0)  // the thread has taken it
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        CHECK(cpu.try_post([] { std::this_thread::sleep_for(std::chrono::milliseconds(300)); }));
+        try {
+          auto more = [] { return 1; };
+          co_await cpu.run(std::move(more));
+        } catch (const tern::PoolFull& e) {
+          refusal = e.service();
+        }
+        auto start = std::chrono::steady_clock::now();
+        auto write = [] { return getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())); };
+        io_nice = co_await io_pool.run(std::move(write));
+        io_wait = std::chrono::steady_clock::now() - start;
+      },
+      asio::detached);
+  io.run();
+  CHECK(refusal == "CPU pool");
+  CHECK(io_wait < std::chrono::milliseconds(100));  // not behind 600 ms of CPU jobs
+  CHECK(io_nice == getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())));
 }
