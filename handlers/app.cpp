@@ -21,6 +21,7 @@ App::App(const Config& config, Pools pools)
   router_.group({.prefix = "/api", .headers = no_store});
   router_.group({.prefix = "/v2", .error_shape = http::status_code_error, .headers = no_store});
   router_.use(origin_check(config_));
+  router_.use(session_identity(config_));
   add_ops_routes(router_);
   add_auth_routes(router_, config_, pools.cpu, hashing_);
 

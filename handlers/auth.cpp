@@ -94,16 +94,27 @@ HashAdmission::Ticket admit_hash(HashAdmission& hashing, const Request& req) {
 
 }  // namespace
 
-asio::awaitable<std::optional<SignedIn>> session_user(const Request& req, const Config& config) {
-  auto header = req.header("cookie");
-  if (!header) co_return std::nullopt;
-  auto cookie = http::find_cookie(http::parse_cookies(*header), kCookie);
-  if (!cookie) co_return std::nullopt;
-  auto id = verify_session_cookie(*cookie, config.session_secret);
-  if (!id) co_return std::nullopt;  // forged or altered: no store lookup
-  auto data = co_await LoopServices::current().sessions().load(*id);
-  if (!data) co_return std::nullopt;
-  co_return SignedIn{std::move(*id), data->user_id};
+http::Middleware session_identity(const Config& config) {
+  return [&config](Request& req, Response&, http::Next next) -> asio::awaitable<void> {
+    auto under = [&](std::string_view prefix) {
+      return req.path.starts_with(prefix) &&
+             (req.path.size() == prefix.size() || req.path[prefix.size()] == '/');
+    };
+    if (auto header = req.header("cookie"); header && (under("/api") || under("/auth"))) {
+      auto cookie = http::find_cookie(http::parse_cookies(*header), kCookie);
+      auto id = cookie ? verify_session_cookie(*cookie, config.session_secret) : std::nullopt;
+      if (id) {  // forged or altered: no store lookup
+        if (auto data = co_await services_of(req).sessions().load(*id))
+          req.identity = {data->user_id, std::move(*id)};
+      }
+    }
+    co_await next();
+  };
+}
+
+std::int64_t require_signed_in(const Request& req) {
+  if (!req.identity.signed_in()) throw HttpError(401, "unauthorized", "not logged in");
+  return req.identity.user_id;
 }
 
 void add_auth_routes(http::Router& router, const Config& config, ThreadPool& pool,
@@ -125,13 +136,13 @@ void add_auth_routes(http::Router& router, const Config& config, ThreadPool& poo
         std::vector<db::RateKey> limit{
             {"join:addr:" + http::address_bucket(req.client_address), config.join_max_per_address}};
         if (long long wait =
-                co_await db::reserve(LoopServices::current().redis(), limit, config.join_window))
+                co_await db::reserve(services_of(req).redis(), limit, config.join_window))
           too_many("too_many_joins", "too many accounts created from your address; try later",
                    wait);
         std::string hash = co_await workers::hash_password_on(pool, password);
         db::User user;
         try {
-          user = co_await db::users::create(LoopServices::current().pg(), email, nick, hash);
+          user = co_await db::users::create(services_of(req).pg(), email, nick, hash);
         } catch (const db::PgError& e) {
           if (e.kind() == db::PgError::Kind::unique_violation)
             throw HttpError(409, "email_taken", "an account with this email exists");
@@ -155,7 +166,7 @@ void add_auth_routes(http::Router& router, const Config& config, ThreadPool& poo
         std::string email = field(fields, "email"), password = field(fields, "password");
         if (email.empty() || password.empty() || email.size() > 254 || password.size() > 512)
           bad_credentials();
-        auto& services = LoopServices::current();
+        auto& services = services_of(req);
         std::optional<db::User> user;
         try {
           user = co_await db::users::find_by_email(services.pg(), email);
@@ -188,8 +199,7 @@ void add_auth_routes(http::Router& router, const Config& config, ThreadPool& poo
         co_await throttle.succeeded();
 
         // A new id at every login (no fixation); the old session, if any, ends.
-        if (auto old = co_await session_user(req, config))
-          co_await services.sessions().remove(old->session_id);
+        if (req.identity.signed_in()) co_await services.sessions().remove(req.identity.session_id);
         std::string id = new_session_id();
         co_await services.sessions().save(id, db::SessionData{user->id, db::unix_now()});
         res.set_cookie(session_cookie(config, sign_session_id(id, config.session_secret)));
@@ -202,18 +212,16 @@ void add_auth_routes(http::Router& router, const Config& config, ThreadPool& poo
       });
 
   router.post("/auth/logout", [&config](Request& req, Response& res) -> asio::awaitable<void> {
-    if (auto signed_in = co_await session_user(req, config))
-      co_await LoopServices::current().sessions().remove(signed_in->session_id);
+    if (req.identity.signed_in())
+      co_await services_of(req).sessions().remove(req.identity.session_id);
     auto clear = session_cookie(config, "");
     clear.max_age = std::chrono::seconds(0);
     res.set_cookie(clear);
     res.no_content();
   });
 
-  router.get("/api/me", [&config](Request& req, Response& res) -> asio::awaitable<void> {
-    auto signed_in = co_await session_user(req, config);
-    if (!signed_in) throw HttpError(401, "unauthorized", "not logged in");
-    auto me = co_await LoopServices::current().me().load(signed_in->user_id);
+  router.get("/api/me", [](Request& req, Response& res) -> asio::awaitable<void> {
+    auto me = co_await services_of(req).me().load(require_signed_in(req));
     if (!me) throw HttpError(401, "unauthorized", "not logged in");  // the account is gone
     std::string body;
     body.reserve(192 + 21 * me->following_ids.size());  // one allocation for the whole body

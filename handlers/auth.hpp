@@ -1,6 +1,7 @@
 // Sessions for the web client: /auth/join, /auth/login, /auth/logout and
 // /api/me (API.md, "Sessions"), plus what every other session route needs:
-// who is signed in (session_user) and the Origin check against CSRF.
+// the middleware that finds who is signed in (session_identity, which fills
+// Request::identity) and the Origin check against CSRF.
 #pragma once
 
 #include <asio/awaitable.hpp>
@@ -18,14 +19,14 @@ class ThreadPool;
 
 namespace tern::handlers {
 
-struct SignedIn {
-  std::string session_id;
-  std::int64_t user_id = 0;
-};
+// Middleware: for a request under /auth or /api whose session cookie is
+// genuine (its MAC checks, no store lookup otherwise) and known to the store,
+// sets req.identity to its user and session. Handlers read that, never the
+// cookie.
+http::Middleware session_identity(const Config& config);
 
-// The request's session, if its cookie is genuine and the store knows it.
-asio::awaitable<std::optional<SignedIn>> session_user(const http::Request& req,
-                                                      const Config& config);
+// The signed-in user's id, or HttpError 401.
+std::int64_t require_signed_in(const http::Request& req);
 
 class HashAdmission;
 

@@ -5,6 +5,7 @@
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 
@@ -15,9 +16,6 @@
 namespace tern::handlers {
 
 namespace {
-
-thread_local LoopServices* this_loop = nullptr;
-thread_local std::unique_ptr<LoopServices> owned;
 
 db::PgOptions pg_options(const Config& config) {
   db::PgOptions o;
@@ -74,9 +72,10 @@ void LoopServices::close() {
   redis_.close();
 }
 
-LoopServices& LoopServices::current() {
-  if (!this_loop) throw std::logic_error("no LoopServices on this thread (not a loop thread)");
-  return *this_loop;
+LoopServices& services_of(const http::Request& req) {
+  auto* services = dynamic_cast<LoopServices*>(req.loop);
+  if (!services) throw std::logic_error("request without LoopServices (not served by App)");
+  return *services;
 }
 
 LoopServicesHooks::LoopServicesHooks(const Config& config)
@@ -87,18 +86,29 @@ LoopServicesHooks::LoopServicesHooks(const Config& config)
         "sessions, so a login is only known to the process that made it");
 }
 
-void LoopServicesHooks::loop_started(asio::io_context& io) {
-  owned = std::make_unique<LoopServices>(io, config_, memory_sessions_);
-  this_loop = owned.get();
+LoopServicesHooks::~LoopServicesHooks() = default;
+
+http::LoopLocal* LoopServicesHooks::loop_started(asio::io_context& io) {
+  auto services = std::make_unique<LoopServices>(io, config_, memory_sessions_);
+  std::lock_guard lock(mutex_);
+  loops_.push_back(std::move(services));
+  return loops_.back().get();
 }
 
-void LoopServicesHooks::loop_stopping() {
-  if (owned) owned->close();
+void LoopServicesHooks::loop_stopping(http::LoopLocal* local) {
+  if (auto* services = dynamic_cast<LoopServices*>(local)) services->close();
 }
 
-void LoopServicesHooks::loop_stopped() {
-  this_loop = nullptr;
-  owned.reset();
+void LoopServicesHooks::loop_stopped(http::LoopLocal* local) {
+  std::unique_ptr<LoopServices> gone;  // destroyed here, on its loop's thread, unlocked
+  {
+    std::lock_guard lock(mutex_);
+    auto it = std::find_if(loops_.begin(), loops_.end(),
+                           [local](const auto& s) { return s.get() == local; });
+    if (it == loops_.end()) return;
+    gone = std::move(*it);
+    loops_.erase(it);
+  }
 }
 
 }  // namespace tern::handlers

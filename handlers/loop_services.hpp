@@ -1,8 +1,9 @@
 // LoopServices: what one event-loop thread owns besides its connections — its
 // PostgreSQL pool and its Redis client. A handler always runs on the loop
-// that accepted its connection, so LoopServices::current() (a thread_local
-// set when the loop starts) is that loop's, and nothing in it is shared with
-// another thread.
+// that accepted its connection, and the request it is given carries that
+// loop's services (http::Request::loop; services_of(req) below): nothing in
+// them is shared with another thread, and no handler looks them up in a
+// thread-local, so a test can hand a handler services of its own.
 #pragma once
 
 #include <asio/awaitable.hpp>
@@ -10,6 +11,8 @@
 #include <asio/steady_timer.hpp>
 
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include "core/config.hpp"
 #include "db/batch_loader.hpp"
@@ -22,11 +25,11 @@
 
 namespace tern::handlers {
 
-class LoopServices {
+class LoopServices final : public http::LoopLocal {
  public:
   // `memory`: the process-wide store, used when TERN_SESSION_STORE=memory.
   LoopServices(asio::io_context& io, const Config& config, db::MemorySessionStore& memory);
-  ~LoopServices();
+  ~LoopServices() override;
 
   db::PgPool& pg() { return pg_; }
   db::RedisClient& redis() { return redis_; }
@@ -34,9 +37,6 @@ class LoopServices {
   // The signed-in user of /api/me, batched per loop turn (db/batch_loader.hpp).
   db::BatchLoader<std::int64_t, db::Me>& me() { return me_; }
   void close();
-
-  // The current loop thread's services; throws std::logic_error elsewhere.
-  static LoopServices& current();
 
  private:
   db::PgPool pg_;
@@ -55,13 +55,20 @@ class LoopServices {
 class LoopServicesHooks final : public http::LoopHooks {
  public:
   explicit LoopServicesHooks(const Config& config);
-  void loop_started(asio::io_context& io) override;
-  void loop_stopping() override;
-  void loop_stopped() override;
+  ~LoopServicesHooks() override;
+  http::LoopLocal* loop_started(asio::io_context& io) override;
+  void loop_stopping(http::LoopLocal* local) override;
+  void loop_stopped(http::LoopLocal* local) override;
 
  private:
   const Config& config_;
   db::MemorySessionStore memory_sessions_;  // shared by the loops of this process
+  std::mutex mutex_;                        // loops start and stop on their own threads
+  std::vector<std::unique_ptr<LoopServices>> loops_;
 };
+
+// The services of the loop serving `req`; std::logic_error if it has none
+// (a request that did not come through a server with these hooks).
+LoopServices& services_of(const http::Request& req);
 
 }  // namespace tern::handlers

@@ -48,8 +48,8 @@ void add_ops_routes(http::Router& router) {
   // Ready when this process's loop can reach PostgreSQL and Redis; 503
   // naming the one that is down otherwise (checked by the loop that serves
   // the probe: every loop has its own connections).
-  router.get("/readyz", [](Request&, Response& res) -> asio::awaitable<void> {
-    auto& services = LoopServices::current();
+  router.get("/readyz", [](Request& req, Response& res) -> asio::awaitable<void> {
+    auto& services = services_of(req);
     std::string pg = co_await check_postgres(services);
     std::string redis = co_await check_redis(services);
     bool ready = pg == "ok" && redis == "ok";

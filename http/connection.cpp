@@ -192,6 +192,7 @@ asio::awaitable<bool> Connection::answer() {
   deadline_ = Clock::time_point::max();  // handlers bound their own waits
   Request& req = parser_.request();
   req.remote_address = remote_;
+  req.loop = loop_.local;
   req.client_address = client_address(remote_, req.headers, loop_.options.trusted_proxies);
   req.received_at = request_start_;
   response_.clear();

@@ -44,7 +44,8 @@ class Connection;
 struct LoopContext {
   const Router& router;
   ConnectionOptions options;
-  bool draining = false;  // finish the request in hand, then close
+  bool draining = false;       // finish the request in hand, then close
+  LoopLocal* local = nullptr;  // from LoopHooks::loop_started; given to every request
   std::list<Connection*> connections;
   std::string read_buffer = std::string(64 << 10, '\0');
 };

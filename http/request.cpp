@@ -83,6 +83,7 @@ void Request::clear() {
   body.clear();
   keep_alive = true;
   params.clear();
+  identity = {};
   head_.clear();
   query_params_.reset();
 }

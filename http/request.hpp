@@ -18,6 +18,24 @@ namespace tern::http {
 
 enum class Method : std::uint8_t { get, head, post, put, patch, del, options, other };
 
+// What the layers above http/ keep per event-loop thread (database pools,
+// for one). The server hands each request its loop's, so a handler reaches
+// its dependencies through the request it was given — never through a
+// thread-local — and a test can give it any it likes. See LoopHooks.
+class LoopLocal {
+ public:
+  virtual ~LoopLocal() = default;
+};
+
+// Who a request is from, as the authentication middleware found it. The
+// middleware writes it; handlers only read it.
+struct Identity {
+  std::int64_t user_id = 0;  // 0: nobody is signed in
+  std::string session_id;    // the web session it came with, if any
+
+  bool signed_in() const { return user_id != 0; }
+};
+
 std::string_view method_name(Method m);
 
 struct Header {
@@ -46,6 +64,9 @@ class Request {
   // (http/client_address.hpp). What per-client limits count by.
   std::string client_address;
   std::chrono::steady_clock::time_point received_at;
+  // This loop's services (set by the connection; see LoopLocal).
+  LoopLocal* loop = nullptr;
+  Identity identity;
 
   // First header with this lower-case name.
   std::optional<std::string_view> header(std::string_view lower_name) const;

@@ -46,7 +46,7 @@ void refuse(tcp::socket& socket, int status, std::string_view code, std::string_
 
 struct Server::Loop {
   Loop(const Router& router, const ConnectionOptions& options)
-      : context{router, options, false, {}, std::string(64 << 10, '\0')},
+      : context{router, options, false, nullptr, {}, std::string(64 << 10, '\0')},
         io(1),
         acceptor(io),
         ticker(io) {}
@@ -157,7 +157,7 @@ void Server::run_loop(Loop& loop) {
     }
   };
 
-  if (options_.hooks) options_.hooks->loop_started(loop.io);
+  if (options_.hooks) loop.context.local = options_.hooks->loop_started(loop.io);
   asio::co_spawn(loop.io, accept, asio::detached);
   asio::co_spawn(loop.io, tick, asio::detached);
   auto run = [](auto&& runner) {
@@ -174,10 +174,11 @@ void Server::run_loop(Loop& loop) {
   if (options_.hooks) {
     // Let the loop's services wind down (fail what is queued, let their
     // coroutines end) before anything they hold is destroyed.
-    options_.hooks->loop_stopping();
+    options_.hooks->loop_stopping(loop.context.local);
     loop.io.restart();
     run([&] { loop.io.run_for(200ms); });
-    options_.hooks->loop_stopped();
+    options_.hooks->loop_stopped(loop.context.local);
+    loop.context.local = nullptr;
   }
   log::flush_this_thread_now();
 }

@@ -32,13 +32,14 @@ namespace tern::http {
 class LoopHooks {
  public:
   virtual ~LoopHooks() = default;
-  // Before the loop serves its first connection.
-  virtual void loop_started(asio::io_context& io) = 0;
+  // Before the loop serves its first connection; returns what the loop's
+  // requests carry as Request::loop (owned by the hooks; may be null).
+  virtual LoopLocal* loop_started(asio::io_context& io) = 0;
   // After the drain: close what the loop owns. The loop then runs a little
   // longer (bounded) so that closing can finish its asynchronous work.
-  virtual void loop_stopping() = 0;
+  virtual void loop_stopping(LoopLocal* local) = 0;
   // Last call before the loop's io_context is destroyed: free what it owns.
-  virtual void loop_stopped() = 0;
+  virtual void loop_stopped(LoopLocal* local) = 0;
 };
 
 struct ServerOptions {
