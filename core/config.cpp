@@ -11,6 +11,7 @@
 #include <asio/ip/address.hpp>
 
 #include "core/origin.hpp"
+#include "core/redis_url.hpp"
 
 namespace tern {
 namespace {
@@ -98,13 +99,22 @@ const std::vector<Setting>& settings() {
        }},
       {"REDIS_URL", "redis://127.0.0.1:6379/0", "Redis URL (redis://[:password@]host:port/db)",
        [](Config& c, const std::string& n, const std::string& v) {
-         parse_url(c.redis_url, n, v, {"redis://"});
+         try {
+           c.redis = RedisUrl::parse(v);
+         } catch (const std::invalid_argument& e) {
+           bad(n, e.what());
+         }
        }},
       {"TERN_SESSION_STORE", "redis", "where sessions live: redis | postgres | memory",
        [](Config& c, const std::string& n, const std::string& v) {
-         if (v != "redis" && v != "postgres" && v != "memory")
+         if (v == "redis")
+           c.session_store = SessionStoreKind::redis;
+         else if (v == "postgres")
+           c.session_store = SessionStoreKind::postgres;
+         else if (v == "memory")
+           c.session_store = SessionStoreKind::memory;
+         else
            bad(n, "expected redis, postgres or memory, got '" + v + "'");
-         c.session_store = v;
        }},
       {"TERN_SESSION_IDLE_S", "86400", "a session unused this long (seconds) expires",
        [](Config& c, const std::string& n, const std::string& v) {
@@ -260,7 +270,7 @@ Config load_config(const EnvLookup& env) {
   c.threads = cores;
   c.pool_threads = cores;
   c.database_url = "postgresql://127.0.0.1:5432/tern";
-  c.redis_url = "redis://127.0.0.1:6379/0";
+  c.redis = RedisUrl::parse("redis://127.0.0.1:6379/0");
   c.upload_dir = "var/uploads";
   c.web_root = "web";
   for (const auto& s : settings()) {

@@ -16,7 +16,11 @@
 #include <string_view>
 #include <vector>
 
+#include "core/redis_url.hpp"
+
 namespace tern {
+
+enum class SessionStoreKind { redis, postgres, memory };
 
 struct Config {
   std::string listen_host = "127.0.0.1";
@@ -25,10 +29,10 @@ struct Config {
   unsigned workers = 1;  // processes in cluster mode
 
   std::string database_url;
-  std::string redis_url;
+  RedisUrl redis;               // REDIS_URL, parsed
   unsigned db_connections = 2;  // per event-loop thread
   std::chrono::milliseconds db_statement_timeout{5'000};
-  std::string session_store = "redis";
+  SessionStoreKind session_store = SessionStoreKind::redis;
   std::string session_secret;
   std::chrono::seconds session_idle{86400};
   std::chrono::seconds session_lifetime{7 * 86400};

@@ -48,7 +48,7 @@
 #include "db/redis_connection.hpp"
 #include "db/redis_error.hpp"
 #include "db/redis_reply.hpp"
-#include "db/redis_url.hpp"
+#include "core/redis_url.hpp"
 
 namespace tern::db {
 

@@ -32,7 +32,7 @@
 #include <string>
 
 #include "db/redis_error.hpp"
-#include "db/redis_url.hpp"
+#include "core/redis_url.hpp"
 
 struct redisAsyncContext;
 

@@ -23,7 +23,7 @@
 #include <string_view>
 
 #include "db/redis_connection.hpp"
-#include "db/redis_url.hpp"
+#include "core/redis_url.hpp"
 
 namespace tern::db {
 

@@ -1,6 +1,6 @@
 #include "db/session_store.hpp"
 
-#include <charconv>
+#include "core/json_reader.hpp"
 
 namespace tern::db {
 
@@ -9,30 +9,10 @@ std::string encode_session(const SessionData& data) {
          ",\"created\":" + std::to_string(data.created) + "}";
 }
 
-namespace {
-
-// The integer after `"key":` in `text`; nullopt if absent or malformed.
-std::optional<std::int64_t> field(std::string_view text, std::string_view key) {
-  std::string needle = "\"" + std::string(key) + "\":";
-  auto at = text.find(needle);
-  if (at == std::string_view::npos) return std::nullopt;
-  const char* begin = text.data() + at + needle.size();
-  const char* end = text.data() + text.size();
-  while (begin < end && *begin == ' ')
-    ++begin;
-  std::int64_t v = 0;
-  auto [ptr, ec] = std::from_chars(begin, end, v);
-  if (ec != std::errc()) return std::nullopt;
-  return v;
-}
-
-}  // namespace
-
 std::optional<SessionData> decode_session(std::string_view text) {
-  auto uid = field(text, "uid");
-  auto created = field(text, "created");
-  if (!uid || !created || *uid <= 0) return std::nullopt;
-  return SessionData{*uid, *created};
+  std::int64_t v[2];
+  if (!read_json_integers(text, {"uid", "created"}, v) || v[0] <= 0) return std::nullopt;
+  return SessionData{v[0], v[1]};
 }
 
 bool past_lifetime(const SessionData& data, const SessionLimits& limits, std::int64_t now) {

@@ -12,7 +12,7 @@
 #include "http/client_address.hpp"
 #include "http/cookie.hpp"
 #include "http/error.hpp"
-#include "http/json_writer.hpp"
+#include "core/json_writer.hpp"
 #include "http/text.hpp"
 #include "http/url.hpp"
 #include "workers/password.hpp"
@@ -58,7 +58,7 @@ bool plausible_email(std::string_view e) {
   return true;
 }
 
-void write_user(http::JsonWriter& w, const db::User& u) {
+void write_user(JsonWriter& w, const db::User& u) {
   w.begin_object()
       .field("id", u.id)
       .field("email", u.email)
@@ -152,7 +152,7 @@ void add_auth_routes(http::Router& router, const Config& config, ThreadPool& poo
           throw;
         }
         std::string body;
-        http::JsonWriter w(body);
+        JsonWriter w(body);
         w.begin_object().key("user");
         write_user(w, user);
         w.end_object();
@@ -204,7 +204,7 @@ void add_auth_routes(http::Router& router, const Config& config, ThreadPool& poo
         co_await services.sessions().save(id, db::SessionData{user->id, db::unix_now()});
         res.set_cookie(session_cookie(config, sign_session_id(id, config.session_secret)));
         std::string body;
-        http::JsonWriter w(body);
+        JsonWriter w(body);
         w.begin_object().key("user");
         write_user(w, *user);
         w.field("csrfToken", csrf_token(id, config.session_secret)).end_object();
@@ -225,7 +225,7 @@ void add_auth_routes(http::Router& router, const Config& config, ThreadPool& poo
     if (!me) throw HttpError(401, "unauthorized", "not logged in");  // the account is gone
     std::string body;
     body.reserve(192 + 21 * me->following_ids.size());  // one allocation for the whole body
-    http::JsonWriter w(body);
+    JsonWriter w(body);
     w.begin_object()
         .field("id", me->user.id)
         .field("email", me->user.email)

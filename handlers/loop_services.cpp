@@ -35,7 +35,7 @@ db::SessionLimits session_limits(const Config& config) {
 LoopServices::LoopServices(asio::io_context& io, const Config& config,
                            db::MemorySessionStore& memory)
     : pg_(io.get_executor(), pg_options(config)),
-      redis_(io.get_executor(), db::RedisUrl::parse(config.redis_url)),
+      redis_(io.get_executor(), config.redis),
       sessions_(&memory),
       me_(
           io.get_executor(),
@@ -43,14 +43,14 @@ LoopServices::LoopServices(asio::io_context& io, const Config& config,
           [](const db::Me& m) { return m.user.id; }),
       sweep_timer_(io) {
   pg_.start();
-  if (config.session_store == "postgres")
+  if (config.session_store == SessionStoreKind::postgres)
     own_sessions_ = std::make_unique<db::PostgresSessionStore>(pg_, session_limits(config));
-  else if (config.session_store == "redis")
+  else if (config.session_store == SessionStoreKind::redis)
     own_sessions_ = std::make_unique<db::RedisSessionStore>(redis_, session_limits(config));
   if (own_sessions_) sessions_ = own_sessions_.get();
   // Every loop sweeps a share of the process's memory store, so expired
   // sessions of users who never come back do not sit there until it fills.
-  if (config.session_store == "memory") asio::co_spawn(io, sweep(memory), asio::detached);
+  if (config.session_store == SessionStoreKind::memory) asio::co_spawn(io, sweep(memory), asio::detached);
 }
 
 asio::awaitable<void> LoopServices::sweep(db::MemorySessionStore& memory) {
@@ -80,7 +80,7 @@ LoopServices& services_of(const http::Request& req) {
 
 LoopServicesHooks::LoopServicesHooks(const Config& config)
     : config_(config), memory_sessions_(session_limits(config)) {
-  if (config.session_store == "memory" && config.workers > 1)
+  if (config.session_store == SessionStoreKind::memory && config.workers > 1)
     log::warn(
         "TERN_SESSION_STORE=memory with TERN_WORKERS > 1: each process keeps its own "
         "sessions, so a login is only known to the process that made it");

@@ -17,7 +17,7 @@
 #include "core/log.hpp"
 #include "core/thread_pool.hpp"
 #include "db/migrate.hpp"
-#include "db/redis_url.hpp"
+
 #include "handlers/app.hpp"
 #include "handlers/supervisor.hpp"
 #include "http/server.hpp"
@@ -112,12 +112,6 @@ int main(int argc, char** argv) {
     config = tern::load_config(tern::process_env());
   } catch (const tern::ConfigError& e) {
     std::fprintf(stderr, "tern: %s\n", e.what());
-    return 2;
-  }
-  try {
-    tern::db::RedisUrl::parse(config.redis_url);  // each loop parses it again; fail here, once
-  } catch (const std::invalid_argument& e) {
-    std::fprintf(stderr, "tern: REDIS_URL: %s\n", e.what());
     return 2;
   }
   if (config.workers > 1)

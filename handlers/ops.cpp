@@ -4,7 +4,7 @@
 #include "db/pg_error.hpp"
 #include "db/redis_error.hpp"
 #include "handlers/loop_services.hpp"
-#include "http/json_writer.hpp"
+#include "core/json_writer.hpp"
 
 namespace tern::handlers {
 
@@ -54,7 +54,7 @@ void add_ops_routes(http::Router& router) {
     std::string redis = co_await check_redis(services);
     bool ready = pg == "ok" && redis == "ok";
     std::string body;
-    http::JsonWriter(body).begin_object().field("postgres", pg).field("redis", redis).end_object();
+    JsonWriter(body).begin_object().field("postgres", pg).field("redis", redis).end_object();
     res.json(ready ? 200 : 503, std::move(body));
   });
   router.get("/plaintext", [](Request&, Response& res) -> asio::awaitable<void> {
@@ -64,7 +64,7 @@ void add_ops_routes(http::Router& router) {
   router.get("/json", [](Request&, Response& res) -> asio::awaitable<void> {
     // Serialized per request, as the TechEmpower rules require.
     std::string body;
-    http::JsonWriter(body).begin_object().field("message", "Hello, World!").end_object();
+    JsonWriter(body).begin_object().field("message", "Hello, World!").end_object();
     res.json(200, std::move(body));
     co_return;
   });

@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 
+#include "core/base64url.hpp"
 #include "core/hmac.hpp"
 
 namespace tern::handlers {
@@ -13,40 +14,15 @@ namespace {
 
 std::string mac(std::string_view message, std::string_view secret) {
   Sha256Digest digest = hmac_sha256(secret, message);
-  return base64url(digest.data(), digest.size());
+  return base64url_encode(digest.data(), digest.size());
 }
 
 }  // namespace
 
-std::string base64url(const unsigned char* data, std::size_t size) {
-  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  out.reserve((size * 4 + 2) / 3);
-  std::size_t i = 0;
-  for (; i + 3 <= size; i += 3) {
-    unsigned v = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
-    out += alphabet[v >> 18];
-    out += alphabet[(v >> 12) & 63];
-    out += alphabet[(v >> 6) & 63];
-    out += alphabet[v & 63];
-  }
-  if (size - i == 1) {
-    unsigned v = data[i] << 16;
-    out += alphabet[v >> 18];
-    out += alphabet[(v >> 12) & 63];
-  } else if (size - i == 2) {
-    unsigned v = (data[i] << 16) | (data[i + 1] << 8);
-    out += alphabet[v >> 18];
-    out += alphabet[(v >> 12) & 63];
-    out += alphabet[(v >> 6) & 63];
-  }
-  return out;
-}
-
 std::string new_session_id() {
   unsigned char bytes[32];
   if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no random bytes");
-  return base64url(bytes, sizeof bytes);
+  return base64url_encode(bytes, sizeof bytes);
 }
 
 std::string sign_session_id(std::string_view id, std::string_view secret) {

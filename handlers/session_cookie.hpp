@@ -18,6 +18,4 @@ std::optional<std::string> verify_session_cookie(std::string_view cookie, std::s
 // that want a header-based check; the Origin check protects without it.
 std::string csrf_token(std::string_view id, std::string_view secret);
 
-std::string base64url(const unsigned char* data, std::size_t size);
-
 }  // namespace tern::handlers

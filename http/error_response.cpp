@@ -5,7 +5,7 @@
 #include "core/backing_error.hpp"
 #include "core/log.hpp"
 #include "http/error.hpp"
-#include "http/json_writer.hpp"
+#include "core/json_writer.hpp"
 
 namespace tern::http {
 

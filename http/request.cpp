@@ -1,7 +1,7 @@
 #include "http/request.hpp"
 
 #include "http/error.hpp"
-#include "http/json_reader.hpp"
+#include "core/json_reader.hpp"
 #include "http/text.hpp"
 
 namespace tern::http {

@@ -3,7 +3,7 @@
 #include <stdexcept>
 
 #include "http/date.hpp"
-#include "http/json_writer.hpp"
+#include "core/json_writer.hpp"
 #include "http/status.hpp"
 #include "http/text.hpp"
 

@@ -26,7 +26,7 @@
 
 #include "db/pg_pool.hpp"
 #include "db/redis_client.hpp"
-#include "db/redis_url.hpp"
+#include "core/redis_url.hpp"
 
 namespace {
 
@@ -100,7 +100,7 @@ asio::awaitable<void> redis_worker(tern::db::RedisClient& client, Clock::time_po
 
 void redis_loop(const std::string& url, unsigned concurrency, int seconds) {
   asio::io_context io(1);
-  tern::db::RedisClient client(io.get_executor(), tern::db::RedisUrl::parse(url));
+  tern::db::RedisClient client(io.get_executor(), tern::RedisUrl::parse(url));
   Counters counters;
   unsigned remaining = concurrency;
   asio::co_spawn(

@@ -28,7 +28,7 @@
 
 #include "db/redis_client.hpp"
 #include "db/redis_subscriber.hpp"
-#include "db/redis_url.hpp"
+#include "core/redis_url.hpp"
 #include "tests/db/test_env.hpp"
 
 using namespace std::chrono_literals;
@@ -37,7 +37,7 @@ using tern::db::RedisError;
 using tern::db::RedisOptions;
 using tern::db::RedisReply;
 using tern::db::RedisSubscriber;
-using tern::db::RedisUrl;
+using tern::RedisUrl;
 using Kind = RedisError::Kind;
 using Clock = std::chrono::steady_clock;
 using tern::test::sleep_for;

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "db/redis_client.hpp"
-#include "db/redis_url.hpp"
+#include "core/redis_url.hpp"
 #include "db/session_store_memory.hpp"
 #include "db/session_store_postgres.hpp"
 #include "db/session_store_redis.hpp"
@@ -198,7 +198,7 @@ TEST_CASE_FIXTURE(Migrated,
 TEST_CASE("sessions: redis store keeps the contract") {
   tern::test::with_pool([](PgPool&) -> asio::awaitable<void> {
     RedisClient redis(co_await asio::this_coro::executor,
-                      RedisUrl::parse(tern::test::test_redis_url()));
+                      tern::RedisUrl::parse(tern::test::test_redis_url()));
     for (int i = 0; i < 200 && !redis.connected(); ++i)
       co_await sleep_for(10ms);
     REQUIRE(redis.connected());

@@ -10,8 +10,8 @@
 #include <string_view>
 
 #include "http/cookie.hpp"
-#include "http/json_reader.hpp"
-#include "http/json_writer.hpp"
+#include "core/json_reader.hpp"
+#include "core/json_writer.hpp"
 #include "http/parser.hpp"
 #include "http/router.hpp"
 #include "http/url.hpp"
@@ -76,16 +76,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       (void)tern::http::parse_query(req.query);
       if (auto c = req.header("cookie")) (void)tern::http::parse_cookies(*c);
       std::string body = req.body;
-      auto json = tern::http::read_json_object(body);
+      auto json = tern::read_json_object(body);
       if (json.fields) {
         std::string out;
-        tern::http::JsonWriter w(out);
+        tern::JsonWriter w(out);
         w.begin_object();
         for (const auto& [k, v] : *json.fields)
           w.field(k, v);
         w.end_object();
         std::string again = out;
-        check(tern::http::read_json_object(again).fields.has_value());  // round trip
+        check(tern::read_json_object(again).fields.has_value());  // round trip
       }
       (void)tern::http::parse_query(req.body);
       parser.next();

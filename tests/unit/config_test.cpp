@@ -35,7 +35,7 @@ TEST_CASE("defaults") {
   CHECK(c.listen_port == 8080);
   CHECK(c.max_upload_bytes == 5u << 20);
   CHECK(c.max_header_bytes == 16u << 10);
-  CHECK(c.session_store == "redis");
+  CHECK(c.session_store == SessionStoreKind::redis);
   CHECK(c.public_origin == "http://127.0.0.1:8080");
   CHECK(c.threads >= 1);
 }
@@ -51,7 +51,7 @@ TEST_CASE("values are parsed") {
   CHECK(c.threads == 3);
   CHECK(c.idle_timeout == std::chrono::milliseconds(1500));
   CHECK_FALSE(c.access_log);
-  CHECK(c.session_store == "memory");
+  CHECK(c.session_store == SessionStoreKind::memory);
 }
 
 TEST_CASE("bad values name the variable") {

@@ -1,9 +1,11 @@
 #include <doctest/doctest.h>
 
-#include "http/json_reader.hpp"
-#include "http/json_writer.hpp"
+#include "core/json_reader.hpp"
+#include "core/json_writer.hpp"
+#include "http/url.hpp"
 
-using namespace tern::http;
+using namespace tern;
+using tern::http::find_param;
 
 TEST_CASE("writer places commas and escapes strings") {
   std::string out;
@@ -74,4 +76,26 @@ TEST_CASE("reader bounds the number of fields") {
     body += (i ? "," : "") + std::string("\"k") + std::to_string(i) + "\":1";
   body += "}";
   CHECK_FALSE(read_json_object(body).fields.has_value());
+}
+
+TEST_CASE("read_json_integers: the named integers of a flat object, strictly") {
+  std::int64_t v[2] = {0, 0};
+  CHECK(read_json_integers(R"({"uid":42,"created":1700000000})", {"uid", "created"}, v));
+  CHECK(v[0] == 42);
+  CHECK(v[1] == 1700000000);
+  CHECK(read_json_integers(R"( {"created":-5, "other":"x", "uid":7} )", {"uid", "created"}, v));
+  CHECK(v[0] == 7);
+  CHECK(v[1] == -5);
+  for (const char* bad :
+       {"", "{", "[]", R"({"uid":1})", R"({"uid":"1","created":2})", R"({"uid":1.5,"created":2})",
+        R"({"uid":1,"created":2}x)", R"({"uid":1,"uid":2,"created":3})",
+        R"({"uid":1,"created":2})"
+        R"({"uid":1,"created":2})",
+        R"({"uid":99999999999999999999,"created":2})"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(read_json_integers(bad, {"uid", "created"}, v));
+  }
+  std::string big = R"({"uid":3,"created":4,"pad":")" + std::string(2000, 'p') + "\"}";
+  CHECK(read_json_integers(big, {"uid", "created"}, v));
+  CHECK(v[0] == 3);
 }

@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-namespace tern::db {
+namespace tern {
 
 struct RedisUrl {
   std::string host;
@@ -30,4 +30,4 @@ struct RedisUrl {
   std::string endpoint() const;
 };
 
-}  // namespace tern::db
+}  // namespace tern

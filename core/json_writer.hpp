@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace tern::http {
+namespace tern {
 
 class JsonWriter {
  public:
@@ -52,4 +52,4 @@ class JsonWriter {
   bool after_key_ = false;
 };
 
-}  // namespace tern::http
+}  // namespace tern

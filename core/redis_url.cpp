@@ -1,9 +1,9 @@
-#include "db/redis_url.hpp"
+#include "core/redis_url.hpp"
 
 #include <charconv>
 #include <stdexcept>
 
-namespace tern::db {
+namespace tern {
 namespace {
 
 [[noreturn]] void fail(const std::string& reason) {
@@ -100,4 +100,4 @@ std::string RedisUrl::endpoint() const {
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port) + "/" + std::to_string(db);
 }
 
-}  // namespace tern::db
+}  // namespace tern

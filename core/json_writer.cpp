@@ -1,10 +1,10 @@
-#include "http/json_writer.hpp"
+#include "core/json_writer.hpp"
 
 #include <cassert>
 #include <charconv>
 #include <cmath>
 
-namespace tern::http {
+namespace tern {
 namespace {
 
 // Length of the valid UTF-8 sequence starting at s[i], or 0 if invalid
@@ -186,4 +186,4 @@ JsonWriter& JsonWriter::null() {
   return *this;
 }
 
-}  // namespace tern::http
+}  // namespace tern

@@ -1,8 +1,10 @@
-#include "http/json_reader.hpp"
+#include "core/json_reader.hpp"
 
 #include <simdjson.h>
 
-namespace tern::http {
+#include <cstring>
+
+namespace tern {
 
 JsonReadResult read_json_object(std::string& body, std::size_t max_fields) {
   namespace od = simdjson::ondemand;
@@ -24,7 +26,7 @@ JsonReadResult read_json_object(std::string& body, std::size_t max_fields) {
   od::object object;
   if (doc.get_object().get(object)) return fail("body must be a JSON object");
 
-  Params fields;
+  JsonFields fields;
   for (auto field : object) {
     std::string_view key;
     if (field.unescaped_key().get(key)) return fail("body is not valid JSON");
@@ -76,4 +78,48 @@ JsonReadResult read_json_object(std::string& body, std::size_t max_fields) {
   return result;
 }
 
-}  // namespace tern::http
+bool read_json_integers(std::string_view text, std::initializer_list<std::string_view> keys,
+                        std::int64_t* out) {
+  namespace od = simdjson::ondemand;
+  thread_local od::parser parser;
+  constexpr std::size_t kSmall = 512;
+  char small[kSmall + simdjson::SIMDJSON_PADDING];
+  simdjson::padded_string large;
+  simdjson::padded_string_view padded;
+  if (text.size() <= kSmall) {
+    std::memcpy(small, text.data(), text.size());
+    padded = simdjson::padded_string_view(small, text.size(), sizeof small);
+  } else {
+    large = simdjson::padded_string(text);
+    padded = large;
+  }
+  od::document doc;
+  od::object object;
+  if (parser.iterate(padded).get(doc) || doc.get_object().get(object)) return false;
+  std::size_t found = 0;
+  bool seen[16] = {};
+  if (keys.size() > std::size(seen)) return false;
+  for (auto field : object) {
+    std::string_view key;
+    if (field.unescaped_key().get(key)) return false;
+    std::size_t i = 0;
+    for (auto want : keys) {
+      if (want == key) break;
+      ++i;
+    }
+    if (i == keys.size()) continue;  // not asked for: on-demand skips it
+    if (seen[i]) return false;
+    std::int64_t v;
+    if (field.value().get_int64().get(v)) return false;
+    seen[i] = true;
+    out[i] = v;
+    ++found;
+  }
+  // The object must end where the text does (nothing after the closing
+  // brace): at the end current_location() reports OUT_OF_BOUNDS.
+  const char* location = nullptr;
+  if (doc.current_location().get(location) != simdjson::OUT_OF_BOUNDS) return false;
+  return found == keys.size();
+}
+
+}  // namespace tern
