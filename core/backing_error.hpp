@@ -1,13 +1,13 @@
 // BackingError: a failure of something a request relies on — PostgreSQL,
-// Redis, a worker pool, a session store — as opposed to a fault of the
+// Redis, a worker pool — as opposed to a fault of the
 // request. When unavailable() (the service is down, did not answer in time,
 // or is full), the request is answered 503 with Retry-After; that mapping
 // lives in one place, http/error_response.cpp. Any other BackingError is a
 // bug or a surprise: a 500, logged.
 //
 // The layers that own a service derive their error types from it (PgError,
-// RedisError, PoolFull, the memory session store's "full"), so the HTTP layer
-// knows the one type and none of theirs.
+// RedisError, PoolFull), so the HTTP layer knows the one type and none of
+// theirs.
 #pragma once
 
 #include <stdexcept>

@@ -204,7 +204,7 @@ const std::vector<Setting>& settings() {
            c.trusted_proxies.push_back(a.to_string());
          }
        }},
-      {"TERN_JOIN_MAX_PER_ADDRESS", "10", "accounts created per client address per join window",
+      {"TERN_JOIN_MAX_PER_ADDRESS", "10", "valid join requests per client address per join window -> 429",
        [](Config& c, const std::string& n, const std::string& v) {
          c.join_max_per_address = static_cast<unsigned>(parse_uint(n, v, 1, 1'000'000));
        }},
@@ -282,6 +282,7 @@ Config load_config(const EnvLookup& env) {
     s.apply(c, s.name, *value);
   }
   if (c.public_origin.empty()) {
+    c.public_origin_derived = true;
     bool v6 = c.listen_host.find(':') != std::string::npos;
     std::string host = v6 ? "[" + c.listen_host + "]" : c.listen_host;
     c.public_origin = normalize_origin("http://" + host + ":" + std::to_string(c.listen_port))

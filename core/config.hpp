@@ -47,6 +47,10 @@ struct Config {
   std::string upload_dir;
   std::string web_root;
   std::string public_origin;
+  // TERN_PUBLIC_ORIGIN was not set: public_origin is derived from
+  // TERN_LISTEN, and the CSRF check also accepts the origin the request's
+  // own Host names (a developer opening localhost instead of 127.0.0.1).
+  bool public_origin_derived = false;
 
   std::size_t max_upload_bytes = 5 << 20;
   std::size_t max_header_bytes = 16 << 10;

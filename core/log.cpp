@@ -110,19 +110,6 @@ void write(Level level, std::string_view message) {
   emit(line);
 }
 
-void raw(std::string_view line) {
-  auto& b = t_buffer;
-  if (b.pool && b.lines.size() + line.size() + 1 <= kBufferCap) {
-    b.lines += line;  // the common case, without a temporary string
-    b.lines += '\n';
-    if (b.lines.size() >= kFlushAt) flush_this_thread();
-    return;
-  }
-  std::string l(line);
-  l += '\n';
-  emit(l);
-}
-
 void buffer_this_thread(ThreadPool& pool) {
   t_buffer.pool = &pool;
 }

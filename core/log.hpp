@@ -2,7 +2,7 @@
 //
 // An event-loop thread must not block on a slow stderr (a full pipe, a slow
 // terminal), so a loop thread calls buffer_this_thread(): its lines collect in
-// a thread-local buffer that is handed to the worker pool in batches, one
+// a thread-local buffer that is handed to the I/O pool in batches, one
 // batch in flight at a time so lines keep their order. Other threads (start-up,
 // pool threads) write directly. If the pool cannot keep up, the buffer is
 // capped and the overflow counted in dropped_lines() rather than growing.
@@ -37,9 +37,6 @@ inline void warn(std::string_view m) {
 inline void error(std::string_view m) {
   write(Level::error, m);
 }
-
-// Appends a finished line (no level, no time added) — the access log.
-void raw(std::string_view line);
 
 // Makes this thread buffer its lines and flush them through `pool`.
 void buffer_this_thread(ThreadPool& pool);

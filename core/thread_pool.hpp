@@ -1,7 +1,9 @@
-// The CPU worker pool: a fixed set of threads for work that must never run on
-// an event-loop thread (password hashing, image processing, blocking file
-// reads). A coroutine awaits `pool.run(fn)`; fn runs on a pool thread and the
-// coroutine resumes on its own executor, i.e. on the loop thread that asked.
+// A worker pool: a fixed set of threads for work that must never run on an
+// event-loop thread. tern has two (see PoolOptions): the CPU pool (password
+// hashing, image processing) and the I/O pool (blocking file reads and
+// writes, log output). A coroutine awaits `pool.run(fn)`; fn runs on a pool
+// thread and the coroutine resumes on its own executor, i.e. on the loop
+// thread that asked.
 //
 // The queue is bounded. When it is full, run() throws PoolFull at once, which
 // the HTTP layer answers with 503: under overload we shed work instead of

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 
+#include "core/backoff.hpp"
 #include "core/log.hpp"
 
 namespace tern::db {
@@ -53,11 +54,11 @@ PgConnection::~PgConnection() {
 }
 
 asio::awaitable<void> PgConnection::run() {
-  auto delay = options_.backoff_min;
+  Backoff backoff(options_.backoff_min, options_.backoff_max);
   while (state_ != State::closed) {
     try {
       if (co_await connect()) {
-        delay = options_.backoff_min;
+        backoff.reset();
         if (outage_logged_) log::info("postgres: connected again");
         outage_logged_ = false;
         co_await serve();
@@ -75,10 +76,9 @@ asio::awaitable<void> PgConnection::run() {
     }
     tear_down();
     if (state_ == State::closed) break;
-    backoff_timer_.expires_after(delay);
+    backoff_timer_.expires_after(backoff.next());
     std::error_code ec;
     co_await backoff_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    delay = std::min(delay * 2, options_.backoff_max);
   }
 }
 

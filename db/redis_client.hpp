@@ -45,10 +45,10 @@
 #include <vector>
 
 #include "core/completion.hpp"
+#include "core/redis_url.hpp"
 #include "db/redis_connection.hpp"
 #include "db/redis_error.hpp"
 #include "db/redis_reply.hpp"
-#include "core/redis_url.hpp"
 
 namespace tern::db {
 

@@ -54,8 +54,7 @@ RedisConnection::RedisConnection(asio::any_io_executor executor, RedisUrl url, R
       on_ready_(std::move(on_ready)),
       resolver_(executor),
       timer_(executor),
-      backoff_(options.backoff_min),
-      jitter_(std::random_device{}()) {
+      backoff_(options.backoff_min, options.backoff_max) {
   ignore_sigpipe_once();
 }
 
@@ -184,7 +183,7 @@ void RedisConnection::on_select_reply(redisAsyncContext*, void* reply, void* pri
 void RedisConnection::became_ready() {
   state_ = State::ready;
   timer_.cancel();
-  backoff_ = options_.backoff_min;
+  backoff_.reset();
   if (was_ready_) ++reconnects_;
   was_ready_ = true;
   if (outage_logged_) log::info(prefix() + "connected again");
@@ -212,10 +211,7 @@ void RedisConnection::attempt_failed(const std::string& why) {
   if (!outage_logged_) log::warn(prefix() + "cannot connect: " + why);
   outage_logged_ = true;
   state_ = State::waiting;
-  std::uniform_real_distribution<double> spread(0.5, 1.0);
-  auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(backoff_ * spread(jitter_));
-  backoff_ = std::min(backoff_ * 2, options_.backoff_max);
-  arm_timer(std::max(delay, std::chrono::milliseconds(1)));
+  arm_timer(backoff_.next());
 }
 
 void RedisConnection::arm_timer(std::chrono::milliseconds after) {

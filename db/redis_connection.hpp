@@ -6,8 +6,8 @@
 // closed it, a handshake step failed, the connect deadline passed, or the
 // owner gave up on it through drop() — the hiredis context is freed, which
 // answers every pending callback with a NULL reply, and a new attempt follows
-// after an exponential backoff (backoff_min doubling up to backoff_max, with
-// jitter so many loops do not reconnect in lockstep; reset once ready). One
+// after a backoff (core/backoff.hpp, the one PostgreSQL uses too: backoff_min
+// doubling up to backoff_max, jittered; reset once ready). One
 // steady_timer is both the connect deadline and the backoff.
 //
 // RedisClient and RedisSubscriber each own one; they send their commands
@@ -27,12 +27,12 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <random>
 #include <span>
 #include <string>
 
-#include "db/redis_error.hpp"
+#include "core/backoff.hpp"
 #include "core/redis_url.hpp"
+#include "db/redis_error.hpp"
 
 struct redisAsyncContext;
 
@@ -123,8 +123,7 @@ class RedisConnection {
   asio::ip::tcp::resolver resolver_;
   std::uint64_t attempt_ = 0;  // tells a stale resolve answer from the current one
   asio::steady_timer timer_;
-  std::chrono::milliseconds backoff_;
-  std::minstd_rand jitter_;
+  Backoff backoff_;
   std::string last_error_;
   bool outage_logged_ = false;  // one warning per outage, not one per attempt
   bool was_ready_ = false;

@@ -22,8 +22,8 @@
 #include <string>
 #include <string_view>
 
-#include "db/redis_connection.hpp"
 #include "core/redis_url.hpp"
+#include "db/redis_connection.hpp"
 
 namespace tern::db {
 

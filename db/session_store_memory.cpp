@@ -71,7 +71,17 @@ asio::awaitable<void> MemorySessionStore::save(std::string sid, SessionData data
     by_login_.push_back(e);
     auto& mine = by_user_[data.user_id];
     mine.push_back(e);
-    if (mine.size() > limits_.per_user) unlink(mine.front());  // `mine` outlives this: size ≥ 1
+    // Dead sessions the sweep has not reached yet must not push out a live
+    // one: the user's list is at most per_user + 1 long, so look at it all.
+    // (`mine` outlives these unlinks: `e` keeps it non-empty.)
+    auto now = Clock::now();
+    auto unix = unix_now();
+    for (auto it = mine.begin(); it != mine.end();) {
+      Entry& other = *it++;
+      if (&other != &e && (now >= other.idle_until || past_lifetime(other.data, limits_, unix)))
+        unlink(other);
+    }
+    if (mine.size() > limits_.per_user) unlink(mine.front());
   }
   co_return;
 }

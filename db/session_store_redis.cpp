@@ -34,7 +34,13 @@ for _, sid in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
   if redis.call('EXISTS', ARGV[6] .. sid) == 0 then redis.call('ZREM', KEYS[2], sid) end
 end
 local now = redis.call('TIME')
-redis.call('ZADD', KEYS[2], now[1] * 1000000 + now[2], ARGV[3])
+local micros = now[1] * 1000000 + now[2]
+local cutoff = micros - tonumber(ARGV[5]) * 1000000
+for _, sid in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. cutoff)) do
+  redis.call('DEL', ARGV[6] .. sid)  -- past the absolute lifetime: dead though its key is not
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. cutoff)
+redis.call('ZADD', KEYS[2], micros, ARGV[3])
 redis.call('EXPIRE', KEYS[2], ARGV[5])
 local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[4])
 if over > 0 then

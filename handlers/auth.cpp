@@ -1,5 +1,6 @@
 #include "handlers/auth.hpp"
 
+#include "core/json_writer.hpp"
 #include "core/origin.hpp"
 #include "core/thread_pool.hpp"
 #include "db/pg_error.hpp"
@@ -12,7 +13,6 @@
 #include "http/client_address.hpp"
 #include "http/cookie.hpp"
 #include "http/error.hpp"
-#include "core/json_writer.hpp"
 #include "http/text.hpp"
 #include "http/url.hpp"
 #include "workers/password.hpp"
@@ -256,8 +256,11 @@ http::Middleware origin_check(const Config& config) {
       // redirects) is never ours.
       if (auto origin = req.header("origin")) {
         auto normalized = normalize_origin(*origin);
-        if (!normalized || *normalized != config.public_origin)
-          throw HttpError(403, "forbidden_origin", "cross-site request refused");
+        bool ours = normalized && *normalized == config.public_origin;
+        if (!ours && normalized && config.public_origin_derived)
+          if (auto host = req.header("host"))
+            ours = normalize_origin("http://" + std::string(*host)) == normalized;
+        if (!ours) throw HttpError(403, "forbidden_origin", "cross-site request refused");
       }
       if (auto site = req.header("sec-fetch-site"); site && http::iequals(*site, "cross-site"))
         throw HttpError(403, "forbidden_origin", "cross-site request refused");

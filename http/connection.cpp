@@ -136,8 +136,7 @@ asio::awaitable<void> Connection::run() {
   if (timed_out_ && parser_.in_message() && state_ != State::writing) {
     // A client too slow to send its request learns why it is dropped;
     // best effort, without waiting for the socket.
-    response_.clear();
-    response_.error(408, "request_timeout", "request not received in time");
+    connection_error(408, "request_timeout", "request not received in time");
     out_.clear();
     response_.serialize(out_, {});
     std::error_code ec;
@@ -242,17 +241,21 @@ asio::awaitable<bool> Connection::flush() {
   co_return !ec;
 }
 
-asio::awaitable<void> Connection::answer_parse_error() {
-  int status = parser_.error_status();
+void Connection::connection_error(int status, std::string_view code, std::string_view message) {
   response_.clear();
-  // Once the head is parsed (a body over the limit), the route group is
-  // known and answers in its own shape; before, there is only the default.
+  // Once the head is parsed (a body over the limit, or too slow), the route
+  // group is known and answers in its own shape; before, there is only the
+  // default.
   const RouteGroup* group = parser_.head_complete() ? match_.group : nullptr;
-  (group ? group->error_shape : json_error)(response_, status, error_code_for(status),
-                                            parser_.error_reason());
+  (group ? group->error_shape : json_error)(response_, status, code, message);
   if (group)
     for (const auto& [name, value] : group->headers)
       response_.set_header(name, value);
+}
+
+asio::awaitable<void> Connection::answer_parse_error() {
+  int status = parser_.error_status();
+  connection_error(status, error_code_for(status), parser_.error_reason());
   std::size_t before = out_.size();
   response_.serialize(out_, {});
   if (loop_.options.access_log) {

@@ -78,6 +78,9 @@ class Connection {
   asio::awaitable<bool> answer();
   asio::awaitable<bool> flush();
   asio::awaitable<void> answer_parse_error();
+  // An error the connection itself answers (a parse error, a timeout),
+  // rendered into response_ as the request's route group would.
+  void connection_error(int status, std::string_view code, std::string_view message);
   asio::awaitable<void> linger_close();
   void set_deadline(std::chrono::milliseconds from_now);
   // Between requests: let go of buffers a large request left behind.

@@ -1,5 +1,5 @@
 // Static files (the web client, later the uploads), served without blocking
-// the loop: stat() and read() run on the worker pool, and a file's bytes are
+// the loop: stat() and read() run on the I/O pool, and a file's bytes are
 // cached in memory and revalidated against the disk at most once a second, so
 // a hot file costs no system call at all. Paths are decoded and checked
 // segment by segment (no "..", no hidden files) and the resolved file must

@@ -25,6 +25,7 @@ namespace {
 
 struct Call {
   std::string method, path, body, cookie;
+  std::vector<http::Header> headers = {};  // views of string literals
 };
 
 // Runs one request through the router: what the connection does, minus sockets.
@@ -37,6 +38,8 @@ asio::awaitable<http::Response> dispatch(const http::Router& router, handlers::L
   req.body = call.body;
   req.headers.push_back({"content-type", "application/json"});
   if (!call.cookie.empty()) req.headers.push_back({"cookie", call.cookie});
+  for (const auto& h : call.headers)
+    req.headers.push_back(h);
   req.client_address = req.remote_address = "192.0.2.77";
   req.loop = &loop;
   http::Response res;
@@ -100,6 +103,29 @@ TEST_CASE("handlers: join, login and /api/me dispatched by hand, off any loop th
         const Call forged_call{"GET", "/api/me", "", cookie.substr(0, cookie.size() - 2) + "AA"};
         auto forged = co_await dispatch(app.router(), loop, forged_call);
         CHECK(forged.status == 401);
+
+        // TERN_PUBLIC_ORIGIN is not set here: the origin derived from
+        // TERN_LISTEN is ours, and so is the one the request's Host names
+        // (localhost instead of 127.0.0.1); any other is refused.
+        const Call from_localhost{
+            "POST",
+            "/auth/logout",
+            "",
+            "",
+            {{"origin", "http://localhost:8080"}, {"host", "localhost:8080"}}};
+        CHECK((co_await dispatch(app.router(), loop, from_localhost)).status == 204);
+        const Call from_listen{"POST",
+                               "/auth/logout",
+                               "",
+                               "",
+                               {{"origin", "http://127.0.0.1:8080"}, {"host", "elsewhere"}}};
+        CHECK((co_await dispatch(app.router(), loop, from_listen)).status == 204);
+        const Call from_evil{"POST",
+                             "/auth/logout",
+                             "",
+                             "",
+                             {{"origin", "http://evil.example"}, {"host", "localhost:8080"}}};
+        CHECK((co_await dispatch(app.router(), loop, from_evil)).status == 403);
         loop.close();
       },
       [](std::exception_ptr e) {

@@ -12,8 +12,8 @@
 #include <optional>
 #include <vector>
 
-#include "db/redis_client.hpp"
 #include "core/redis_url.hpp"
+#include "db/redis_client.hpp"
 #include "db/session_store_memory.hpp"
 #include "db/session_store_postgres.hpp"
 #include "db/session_store_redis.hpp"
@@ -116,6 +116,23 @@ TEST_CASE("sessions: memory store keeps the contract and its bound") {
     co_await contract(store);
     MemorySessionStore bounded(kThreePerUser);
     co_await per_user_bound(bounded);
+
+    // A dead session the sweep has not reached does not push out a live one:
+    // b is idle-expired but still listed (three others' dead ones are ahead
+    // of it in the sweep's order, and save() only drops two); a is older but
+    // alive. With a cap of two, c's login must end b, not a.
+    MemorySessionStore two(SessionLimits{1s, 10s, 2});
+    for (const char* other : {"x1", "x2", "x3"})
+      co_await two.save(other, SessionData{900, unix_now()});
+    co_await two.save("a", SessionData{901, unix_now()});
+    co_await two.save("b", SessionData{901, unix_now()});
+    co_await sleep_for(500ms);
+    CHECK(co_await two.load("a"));  // renewed: alive until 1.5 s, b only until 1 s
+    co_await sleep_for(600ms);
+    co_await two.save("c", SessionData{901, unix_now()});
+    CHECK(co_await two.load("a"));
+    CHECK(co_await two.load("c"));
+    CHECK(two.sessions_of(901) == 2);
 
     // Full: the least recently used session makes room (O(1), no scan).
     MemorySessionStore tiny(kLimits, 2);

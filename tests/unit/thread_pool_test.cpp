@@ -11,6 +11,7 @@
 #include <future>
 #include <thread>
 
+#include "core/backoff.hpp"
 #include "core/thread_pool.hpp"
 
 using tern::PoolFull;
@@ -150,4 +151,17 @@ TEST_CASE("two pools: a saturated CPU pool delays no I/O job, and a full one nam
   CHECK(refusal == "CPU pool");
   CHECK(io_wait < std::chrono::milliseconds(100));  // not behind 600 ms of CPU jobs
   CHECK(io_nice == getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())));
+}
+
+TEST_CASE("backoff: doubles to its cap with jitter in [d/2, d], and starts over on reset") {
+  using std::chrono::milliseconds;
+  tern::Backoff b(milliseconds(50), milliseconds(400));
+  for (int round = 0; round < 2; ++round) {
+    for (int d : {50, 100, 200, 400, 400, 400}) {
+      auto got = b.next();
+      CHECK(got >= milliseconds(d / 2));
+      CHECK(got <= milliseconds(d));
+    }
+    b.reset();
+  }
 }
