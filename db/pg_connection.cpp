@@ -341,7 +341,7 @@ void PgConnection::check_deadlines(Clock::time_point now) {
 }
 
 void PgConnection::tear_down() {
-  if (state_ != State::closed) state_ = State::broken;
+  if (state_ != State::closed) state_ = State::down;
   ++generation_;
   flushing_ = false;
   reserved = false;

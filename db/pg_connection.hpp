@@ -97,7 +97,8 @@ class PgConnection {
   bool reserved = false;  // held by a transaction; managed by the pool
 
  private:
-  enum class State { idle, connecting, ready, broken, closed };
+  // down: not connected (not yet, or lost; run() retries after a backoff).
+  enum class State { down, connecting, ready, closed };
   struct Pending {
     Completion<PgOutcome> done;  // empty for send_detached
     int queries;                 // statements before the sync: 1, or 2 with a prepare
@@ -127,7 +128,7 @@ class PgConnection {
   std::unique_ptr<pg_conn, Finish> conn_;
   asio::posix::stream_descriptor socket_;  // not owning: libpq closes the fd
   asio::steady_timer backoff_timer_;
-  State state_ = State::idle;
+  State state_ = State::down;
   std::optional<PgError> abort_;  // why run() should drop the connection
   std::deque<Pending> pending_;
   std::vector<bool> prepared_;  // by Statement::id(), for this session

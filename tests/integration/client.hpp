@@ -14,6 +14,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <thread>
 
 namespace tern::test {
 
@@ -39,6 +41,21 @@ class Client {
   }
 
   void send(const std::string& bytes) { asio::write(socket_, asio::buffer(bytes)); }
+
+  // Sends `bytes` one at a time, `every` apart, for at most `at_most`; true
+  // when a write failed because the server had closed the connection.
+  bool trickle(std::string_view bytes, std::chrono::milliseconds every,
+               std::chrono::milliseconds at_most) {
+    auto start = std::chrono::steady_clock::now();
+    for (char ch : bytes) {
+      std::error_code ec;
+      asio::write(socket_, asio::buffer(&ch, 1), ec);
+      if (ec) return true;
+      std::this_thread::sleep_for(every);
+      if (std::chrono::steady_clock::now() - start > at_most) break;
+    }
+    return false;
+  }
 
   // Reads one response; `head_only` for answers to HEAD (no body follows).
   HttpResponse read(bool head_only = false) {

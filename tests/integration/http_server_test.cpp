@@ -256,19 +256,8 @@ TEST_CASE("trickling bytes does not extend the head deadline") {
   o.connection.header_timeout = 300ms;
   TestServer s(o);
   Client c(s.port());
-  auto start = std::chrono::steady_clock::now();
-  std::string head = "GET /hello HTTP/1.1\r\nX-A: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-  bool refused = false;
-  for (char ch : head) {
-    std::error_code ec;
-    asio::write(c.socket(), asio::buffer(&ch, 1), ec);
-    if (ec) {
-      refused = true;
-      break;
-    }
-    std::this_thread::sleep_for(25ms);
-    if (std::chrono::steady_clock::now() - start > 800ms) break;
-  }
+  bool refused = c.trickle("GET /hello HTTP/1.1\r\nX-A: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                           25ms, 800ms);
   // Either the server already closed the socket (the write failed) or the
   // 408 is waiting to be read.
   int status = refused ? 408 : c.read().status;
@@ -477,15 +466,7 @@ TEST_CASE("a body trickled byte by byte is cut at the body deadline, not renewed
   Client c(s.port());
   auto start = std::chrono::steady_clock::now();
   c.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n");
-  bool refused = false;
-  for (int i = 0; i < 60 && !refused; ++i) {
-    std::error_code ec;
-    char ch = 'x';
-    asio::write(c.socket(), asio::buffer(&ch, 1), ec);
-    refused = bool(ec);
-    std::this_thread::sleep_for(50ms);
-    if (std::chrono::steady_clock::now() - start > 1500ms) break;
-  }
+  bool refused = c.trickle(std::string(60, 'x'), 50ms, 1500ms);
   // Either the server already closed the socket (a write failed) or the 408
   // is waiting to be read, and the close behind it.
   CHECK(std::chrono::steady_clock::now() - start < 2s);

@@ -55,11 +55,14 @@ for _ in $(seq 50); do
 done
 check "/readyz is 503 naming PostgreSQL when it is down" \
   "grep -q '\"postgres\":\"down' <<<\"\$ready\" && grep -q '\"redis\":\"ok\"' <<<\"\$ready\" && [ \"\${ready##* }\" = 503 ]"
+check "/readyz says only which is down, never the address or the error text" \
+  "[ \"\${ready% *}\" = '{\"postgres\":\"down\",\"redis\":\"ok\"}' ]"
 check "/healthz still 200 meanwhile" "curl -fs http://127.0.0.1:$port/healthz | grep -q ok"
 kill -TERM "$pid"
 wait "$pid"; rc=$?
 pid=
 check "SIGTERM exits 0 with PostgreSQL down" "[ $rc -eq 0 ]"
+check "… and the log (written out by then) has why it was down" "grep -q 'readyz: postgres down' '$work/log2'"
 
 err=$(TERN_SESSION_SECRET=$S32 TERN_JWT_SECRET=$S32 REDIS_URL=redis://host:notaport "$TERN" 2>&1); rc=$?
 check "bad REDIS_URL is refused with one line" \
