@@ -9,8 +9,10 @@
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 
+#include <atomic>
 #include <map>
 #include <string>
+#include <thread>
 
 #include "core/config.hpp"
 #include "core/thread_pool.hpp"
@@ -52,28 +54,37 @@ asio::awaitable<http::Response> dispatch(const http::Router& router, handlers::L
   co_return res;
 }
 
-}  // namespace
-
-TEST_CASE("handlers: join, login and /api/me dispatched by hand, off any loop thread") {
-  test::ensure_migrated();
+Config test_config() {
   std::map<std::string, std::string> vars{{"DATABASE_URL", test::test_database_url()},
                                           {"REDIS_URL", test::test_redis_url()},
                                           {"TERN_SESSION_SECRET", std::string(40, 's')},
                                           {"TERN_JWT_SECRET", std::string(40, 'j')},
-                                          {"TERN_SESSION_STORE", "memory"}};
-  Config config = load_config([&](std::string_view k) -> std::optional<std::string> {
+                                          {"TERN_SESSION_STORE", "memory"},
+                                          // Every run joins from the same address.
+                                          {"TERN_JOIN_MAX_PER_ADDRESS", "1000000"}};
+  return load_config([&](std::string_view k) -> std::optional<std::string> {
     auto it = vars.find(std::string(k));
     return it == vars.end() ? std::nullopt : std::optional(it->second);
   });
+}
+
+std::string unique_email(const char* tag) {
+  return tag + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) +
+         "@example.com";
+}
+
+}  // namespace
+
+TEST_CASE("handlers: join, login and /api/me dispatched by hand, off any loop thread") {
+  test::ensure_migrated();
+  Config config = test_config();
   ThreadPool cpu(1, 16), io_pool(1, 16);
   handlers::App app(config, {.cpu = cpu, .io = io_pool});
   db::MemorySessionStore memory({});
   asio::io_context io;
   handlers::LoopServices loop(io, config, memory);
 
-  std::string email = "direct" +
-                      std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) +
-                      "@example.com";
+  std::string email = unique_email("direct");
   std::string cookie;
   asio::co_spawn(
       io,
@@ -133,4 +144,69 @@ TEST_CASE("handlers: join, login and /api/me dispatched by hand, off any loop th
       });
   io.run();
   CHECK(cookie.starts_with("sid="));
+}
+
+TEST_CASE("handlers: a login whose password was never checked gives its attempt back") {
+  // The CPU pool is full when the login comes: its verification cannot run,
+  // the answer is 503, and the attempt it had reserved must not count as a
+  // failure — else an overload would lock honest users out.
+  test::ensure_migrated();
+  Config config = test_config();
+  ThreadPool cpu(1, 1), io_pool(1, 16);
+  handlers::App app(config, {.cpu = cpu, .io = io_pool});
+  db::MemorySessionStore memory({});
+  asio::io_context io;
+  handlers::LoopServices loop(io, config, memory);
+  std::string email = unique_email("unchecked");
+  std::string address_key = "login:fail:addr:192.0.2.77";
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        CHECK(co_await loop.pg().wait_ready(std::chrono::seconds(10)));
+        auto del = co_await loop.redis().command("DEL", address_key);
+        (void)del;
+        const Call join{"POST", "/auth/join",
+                        R"({"email":")" + email + R"(","nick":"u","password":"password1"})", ""};
+        auto joined = co_await dispatch(app.router(), loop, join);
+        REQUIRE(joined.status == 201);
+        auto id_at = joined.body.find("\"id\":") + 5;
+        std::string account_key =
+            "login:fail:user:" + joined.body.substr(id_at, joined.body.find(',', id_at) - id_at);
+
+        // One job running, one queued: the pool (queue bound 1) is full.
+        std::atomic<bool> release{false};
+        auto block = [&release] {
+          while (!release.load())
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        };
+        CHECK(cpu.try_post(block));
+        while (cpu.queue_depth() > 0)
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        CHECK(cpu.try_post(block));
+        const Call wrong{"POST", "/auth/login",
+                         R"({"email":")" + email + R"(","password":"wrong-pass"})", ""};
+        auto refused = co_await dispatch(app.router(), loop, wrong);
+        CHECK(refused.status == 503);
+        auto account = co_await loop.redis().command("GET", account_key);
+        auto address = co_await loop.redis().command("GET", address_key);
+        CHECK(account.is_nil());  // given back, and gone at zero
+        CHECK(address.is_nil());
+        release = true;
+
+        // Once the pool has room, a wrong password counts as it should.
+        while (cpu.queue_depth() > 0)
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        auto counted = co_await dispatch(app.router(), loop, wrong);
+        CHECK(counted.status == 401);
+        auto after = co_await loop.redis().command("GET", account_key);
+        CHECK(after.as_string() == "1");
+        auto cleanup = co_await loop.redis().command("DEL", account_key, address_key);
+        (void)cleanup;
+        loop.close();
+      },
+      [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+      });
+  io.run();
 }
