@@ -96,11 +96,8 @@ HashAdmission::Ticket admit_hash(HashAdmission& hashing, const Request& req) {
 
 http::Middleware session_identity(const Config& config) {
   return [&config](Request& req, Response&, http::Next next) -> asio::awaitable<void> {
-    auto under = [&](std::string_view prefix) {
-      return req.path.starts_with(prefix) &&
-             (req.path.size() == prefix.size() || req.path[prefix.size()] == '/');
-    };
-    if (auto header = req.header("cookie"); header && (under("/api") || under("/auth"))) {
+    if (auto header = req.header("cookie");
+        header && (http::path_under(req.path, "/api") || http::path_under(req.path, "/auth"))) {
       auto cookie = http::find_cookie(http::parse_cookies(*header), kCookie);
       auto id = cookie ? verify_session_cookie(*cookie, config.session_secret) : std::nullopt;
       if (id) {  // forged or altered: no store lookup
@@ -245,11 +242,8 @@ http::Middleware origin_check(const Config& config) {
   return [&config](Request& req, Response&, http::Next next) -> asio::awaitable<void> {
     bool changes_state = req.method == http::Method::post || req.method == http::Method::put ||
                          req.method == http::Method::patch || req.method == http::Method::del;
-    auto under = [&](std::string_view prefix) {
-      return req.path.starts_with(prefix) &&
-             (req.path.size() == prefix.size() || req.path[prefix.size()] == '/');
-    };
-    if (changes_state && (under("/auth") || under("/api"))) {
+    if (changes_state &&
+        (http::path_under(req.path, "/auth") || http::path_under(req.path, "/api"))) {
       // With or without a session cookie: a cross-site login signs the
       // victim into the attacker's account (login CSRF), a cross-site logout
       // signs them out. An opaque origin ("null": sandboxed frames, some

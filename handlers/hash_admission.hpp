@@ -4,20 +4,21 @@
 // pool's queue is shared: without this, one address flooding /auth/join or
 // /auth/login fills the queue and every other client's login is a 503.
 //
-// Shared by every loop thread, so a mutex guards the counts; it is taken
-// twice per hash, which costs nothing next to the hash.
+// Shared by every loop thread; the counting is http::AddressSlots', the
+// same that bounds connections per address.
 #pragma once
 
-#include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
+#include <string_view>
+
+#include "http/address_slots.hpp"
 
 namespace tern::handlers {
 
 class HashAdmission {
  public:
-  explicit HashAdmission(unsigned per_address) : per_address_(per_address) {}
+  explicit HashAdmission(unsigned per_address) : slots_(per_address) {}
   HashAdmission(const HashAdmission&) = delete;
   HashAdmission& operator=(const HashAdmission&) = delete;
 
@@ -46,11 +47,9 @@ class HashAdmission {
   std::size_t in_flight(std::string_view client) const;
 
  private:
-  void release(const std::string& bucket);
+  void release(const std::string& bucket) { slots_.give_back(bucket); }
 
-  const unsigned per_address_;
-  mutable std::mutex mutex_;
-  std::unordered_map<std::string, unsigned> in_flight_;  // no zero entries
+  http::AddressSlots slots_;
 };
 
 }  // namespace tern::handlers

@@ -24,11 +24,13 @@ bool is_trusted_proxy(std::string_view peer, const std::vector<std::string>& tru
   return canonical && std::find(trusted.begin(), trusted.end(), *canonical) != trusted.end();
 }
 
-std::string client_address(std::string_view peer, std::optional<std::string_view> forwarded_for,
-                           const std::vector<std::string>& trusted) {
-  if (!forwarded_for || !is_trusted_proxy(peer, trusted)) return std::string(peer);
-  // Walk from the right: each hop appends the address it received from.
-  std::string_view list = *forwarded_for;
+namespace {
+
+// The right-most hop of `list` (X-Forwarded-For lines joined by ", ") that
+// is not a trusted proxy; the peer of a trusted proxy already checked.
+std::string walk(std::string_view peer, std::string_view list,
+                 const std::vector<std::string>& trusted) {
+  // Each hop appended the address it received from: read from the right.
   std::string last;
   while (!list.empty()) {
     auto comma = list.rfind(',');
@@ -43,19 +45,24 @@ std::string client_address(std::string_view peer, std::optional<std::string_view
   return last.empty() ? std::string(peer) : last;
 }
 
+}  // namespace
+
+std::string client_address(std::string_view peer, std::optional<std::string_view> forwarded_for,
+                           const std::vector<std::string>& trusted) {
+  if (!forwarded_for || !is_trusted_proxy(peer, trusted)) return std::string(peer);
+  return walk(peer, *forwarded_for, trusted);
+}
+
 std::string client_address(std::string_view peer, const std::vector<Header>& headers,
                            const std::vector<std::string>& trusted) {
   if (!is_trusted_proxy(peer, trusted)) return std::string(peer);
   std::string joined;
-  bool any = false;
   for (const auto& h : headers) {
     if (h.name != "x-forwarded-for") continue;
-    if (any) joined += ", ";
+    if (!joined.empty()) joined += ", ";
     joined += h.value;
-    any = true;
   }
-  return client_address(peer, any ? std::optional<std::string_view>(joined) : std::nullopt,
-                        trusted);
+  return walk(peer, joined, trusted);
 }
 
 std::string address_bucket(std::string_view address) {

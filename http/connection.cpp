@@ -204,9 +204,7 @@ asio::awaitable<bool> Connection::answer() {
   }
   const RouteGroup* group = match_.group;
   if (failure) render_error(failure, req, response_, group ? group->error_shape : json_error);
-  if (group)
-    for (const auto& [name, value] : group->headers)
-      response_.set_header(name, value);
+  if (group) group->add_headers(response_);
 
   bool keep_alive = req.keep_alive && !response_.close && !loop_.draining;
   std::size_t before = out_.size();
@@ -248,9 +246,7 @@ void Connection::connection_error(int status, std::string_view code, std::string
   // default.
   const RouteGroup* group = parser_.head_complete() ? match_.group : nullptr;
   (group ? group->error_shape : json_error)(response_, status, code, message);
-  if (group)
-    for (const auto& [name, value] : group->headers)
-      response_.set_header(name, value);
+  if (group) group->add_headers(response_);
 }
 
 asio::awaitable<void> Connection::answer_parse_error() {

@@ -108,10 +108,8 @@ Match Router::match(Request& req) const {
   m.max_body = default_max_body_;
   req.params.clear();
   for (const auto& g : groups_) {
-    std::string_view p = req.path;
-    bool inside =
-        p.starts_with(g->prefix) && (p.size() == g->prefix.size() || p[g->prefix.size()] == '/');
-    if (inside && (!m.group || g->prefix.size() > m.group->prefix.size())) m.group = g.get();
+    if (path_under(req.path, g->prefix) && (!m.group || g->prefix.size() > m.group->prefix.size()))
+      m.group = g.get();
   }
 
   thread_local std::vector<std::string_view> segments;

@@ -37,6 +37,11 @@ struct RouteGroup {
   std::string prefix;  // matches the prefix itself and everything below "prefix/"
   ErrorShape error_shape = json_error;
   std::vector<std::pair<std::string, std::string>> headers{};
+
+  void add_headers(Response& res) const {
+    for (const auto& [name, value] : headers)
+      res.set_header(name, value);
+  }
 };
 
 // What a route lookup found.

@@ -24,4 +24,10 @@ std::optional<Params> parse_query(std::string_view query, std::size_t max_pairs 
 // First value for `key`, if any.
 std::optional<std::string_view> find_param(const Params& params, std::string_view key);
 
+// True when `path` is `prefix` itself or lies below "prefix/" — whole
+// segments only, so "/apix" is not under "/api".
+inline bool path_under(std::string_view path, std::string_view prefix) {
+  return path.starts_with(prefix) && (path.size() == prefix.size() || path[prefix.size()] == '/');
+}
+
 }  // namespace tern::http
