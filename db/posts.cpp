@@ -19,11 +19,22 @@ using namespace asio::experimental::awaitable_operators;
   "SELECT p.id, p.content, rfc3339(p.created_at), u.id, u.nick, '/uploads/' || i.path, " \
   "CASE WHEN i.thumb_state = 'ready' THEN '/uploads/' || i.thumb_path END, "             \
   "(SELECT count(*) FROM likes l WHERE l.post_id = p.id), "                              \
-  "EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id AND l.user_id = $1) "            \
+  "EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id AND l.user_id = $1), "           \
+  "(SELECT count(*) FROM comments c WHERE c.post_id = p.id) "                            \
   "FROM posts p JOIN users u ON u.id = p.user_id LEFT JOIN images i ON i.id = p.image_id "
 
-const Statement kFeed{"posts_feed",
-                      TERN_POST_COLUMNS "WHERE p.id < $2 ORDER BY p.id DESC LIMIT $3"};
+const Statement kLatest{"posts_latest",
+                        TERN_POST_COLUMNS "WHERE p.id < $2 ORDER BY p.id DESC LIMIT $3"};
+// The posts of the people $1 follows and $1's own. The plan walks the
+// primary key backwards from the cursor and keeps a post when its author is
+// in a hash of the followed ids (a hashed SubPlan, built once per query):
+// the work is the posts it must pass over to fill a page, which shrinks as
+// follows grow, instead of one index probe per followed user (a LATERAL
+// merge), which grows with them. docs/ARCHITECTURE.md shows the EXPLAIN.
+const Statement kFollowing{"posts_following", TERN_POST_COLUMNS
+                           "WHERE p.id < $2 AND (p.user_id = $1 OR p.user_id IN "
+                           "  (SELECT f.following_id FROM follows f WHERE f.follower_id = $1)) "
+                           "ORDER BY p.id DESC LIMIT $3"};
 const Statement kByUser{"posts_by_user", TERN_POST_COLUMNS
                         "WHERE p.user_id = $4 AND p.id < $2 ORDER BY p.id DESC LIMIT $3"};
 const Statement kByHashtag{"posts_by_hashtag", TERN_POST_COLUMNS
@@ -37,16 +48,24 @@ const Statement kTags{"posts_tags",
                       "SELECT ph.post_id, h.title FROM post_hashtags ph "
                       "JOIN hashtags h ON h.id = ph.hashtag_id "
                       "WHERE ph.post_id = ANY($1::int8[]) ORDER BY ph.post_id, h.title"};
-const Statement kComments{"posts_comments",
-                          "SELECT c.id, c.post_id, c.content, rfc3339(c.created_at), u.id, u.nick "
-                          "FROM comments c JOIN users u ON u.id = c.user_id "
-                          "WHERE c.post_id = ANY($1::int8[]) ORDER BY c.id"};
+// A post carries its first kEmbedded comments, each with its first kEmbedded
+// replies (API.md); the counts tell the client to page the rest. Each LATERAL
+// reads its parent's (parent_id, id) index in order and stops at the limit.
+#define TERN_FIRST_COMMENTS                                   \
+  "FROM unnest($1::int8[]) AS parent(id) CROSS JOIN LATERAL " \
+  "(SELECT * FROM comments WHERE post_id = parent.id ORDER BY id LIMIT 20) c "
+const Statement kComments{
+    "posts_comments",
+    "SELECT c.id, c.post_id, c.content, rfc3339(c.created_at), u.id, u.nick, "
+    "(SELECT count(*) FROM replies r WHERE r.comment_id = c.id) " TERN_FIRST_COMMENTS
+    "JOIN users u ON u.id = c.user_id ORDER BY c.id"};
 const Statement kReplies{
     "posts_replies",
-    "SELECT r.id, r.comment_id, r.content, rfc3339(r.created_at), u.id, u.nick "
-    "FROM replies r JOIN comments c ON c.id = r.comment_id "
-    "JOIN users u ON u.id = r.user_id "
-    "WHERE c.post_id = ANY($1::int8[]) ORDER BY r.id"};
+    "SELECT r.id, r.comment_id, r.content, rfc3339(r.created_at), u.id, u.nick " TERN_FIRST_COMMENTS
+    "CROSS JOIN LATERAL "
+    "(SELECT * FROM replies WHERE comment_id = c.id ORDER BY id LIMIT 20) r "
+    "JOIN users u ON u.id = r.user_id ORDER BY r.id"};
+#undef TERN_FIRST_COMMENTS
 
 const Statement kCreate{
     "posts_create",
@@ -76,6 +95,7 @@ Post post_from(const Row& r) {
   if (!r.is_null(5)) p.img = PostImage{r.get<std::string>(5), r.get<std::optional<std::string>>(6)};
   p.like_count = r.get<std::int64_t>(7);
   p.liked = r.get<bool>(8);
+  p.comment_count = r.get<std::int64_t>(9);
   return p;
 }
 
@@ -103,6 +123,7 @@ asio::awaitable<void> load_details(PgPool& pool, std::vector<Post>& posts) {
                              r.get<std::string>(2),
                              r.get<std::string>(3),
                              {r.get<std::int64_t>(4), r.get<std::string>(5)},
+                             r.get<std::int64_t>(6),
                              {}});
   }
   for (Post& p : posts)  // pointers only once no vector grows any more
@@ -181,8 +202,13 @@ asio::awaitable<bool> unlike(PgPool& pool, std::int64_t post_id, std::int64_t us
   co_return r.front().get<bool>(0);
 }
 
-asio::awaitable<PostPage> feed(PgPool& pool, PageQuery q) {
-  auto rows = co_await pool.query(kFeed, q.viewer, before_of(q), limit_of(q) + 1);
+asio::awaitable<PostPage> latest(PgPool& pool, PageQuery q) {
+  auto rows = co_await pool.query(kLatest, q.viewer, before_of(q), limit_of(q) + 1);
+  co_return co_await page_from(pool, std::move(rows), limit_of(q));
+}
+
+asio::awaitable<PostPage> following(PgPool& pool, PageQuery q) {
+  auto rows = co_await pool.query(kFollowing, q.viewer, before_of(q), limit_of(q) + 1);
   co_return co_await page_from(pool, std::move(rows), limit_of(q));
 }
 

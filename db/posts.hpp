@@ -34,7 +34,8 @@ struct Comment {
   std::string content;
   std::string created_at;
   UserRef user;
-  std::vector<Reply> replies;  // oldest first
+  std::int64_t reply_count = 0;
+  std::vector<Reply> replies;  // oldest first; the first kEmbedded
 };
 
 struct PostImage {
@@ -50,8 +51,9 @@ struct Post {
   std::optional<PostImage> img;
   std::vector<std::string> hashtags;
   std::int64_t like_count = 0;
-  bool liked = false;             // by the viewer
-  std::vector<Comment> comments;  // oldest first
+  bool liked = false;  // by the viewer
+  std::int64_t comment_count = 0;
+  std::vector<Comment> comments;  // oldest first; the first kEmbedded
 };
 
 struct PostPage {
@@ -67,6 +69,9 @@ struct PageQuery {
 
 namespace posts {
 
+// How many comments a post carries, and replies a comment (API.md).
+inline constexpr int kEmbedded = 20;
+
 // `hashtags`: already lower-cased and de-duplicated. One statement, so the
 // post and its tags appear together or not at all.
 asio::awaitable<Post> create(PgPool& pool, std::int64_t user_id, std::string content,
@@ -79,7 +84,10 @@ asio::awaitable<Removal> remove(PgPool& pool, std::int64_t id, std::int64_t user
 asio::awaitable<bool> like(PgPool& pool, std::int64_t post_id, std::int64_t user_id);
 asio::awaitable<bool> unlike(PgPool& pool, std::int64_t post_id, std::int64_t user_id);
 
-asio::awaitable<PostPage> feed(PgPool& pool, PageQuery page);
+// Everyone's posts (GET /api/posts).
+asio::awaitable<PostPage> latest(PgPool& pool, PageQuery page);
+// The posts of whom page.viewer follows, and their own (GET /api/feed).
+asio::awaitable<PostPage> following(PgPool& pool, PageQuery page);
 asio::awaitable<PostPage> by_user(PgPool& pool, std::int64_t user_id, PageQuery page);
 asio::awaitable<PostPage> by_hashtag(PgPool& pool, std::string tag, PageQuery page);
 

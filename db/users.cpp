@@ -1,5 +1,7 @@
 #include "db/users.hpp"
 
+#include <algorithm>
+
 namespace tern::db::users {
 
 namespace {
@@ -35,16 +37,23 @@ const Statement kProfile{"users_profile",
 const Statement kFollow{"users_follow",
                         "INSERT INTO follows (follower_id, following_id) VALUES ($1, $2) "
                         "ON CONFLICT DO NOTHING"};
-const Statement kUnfollow{"users_unfollow",
-                          "DELETE FROM follows WHERE follower_id = $1 AND following_id = $2"};
-const Statement kFollowers{
-    "users_followers",
-    "SELECT u.id, u.nick FROM follows f JOIN users u ON u.id = f.follower_id "
-    "WHERE f.following_id = $1 ORDER BY f.created_at DESC, u.id LIMIT 1000"};
-const Statement kFollowings{
-    "users_followings",
-    "SELECT u.id, u.nick FROM follows f JOIN users u ON u.id = f.following_id "
-    "WHERE f.follower_id = $1 ORDER BY f.created_at DESC, u.id LIMIT 1000"};
+const Statement kUnfollow{
+    "users_unfollow",
+    "WITH d AS (DELETE FROM follows WHERE follower_id = $1 AND following_id = $2) "
+    "SELECT EXISTS (SELECT 1 FROM users WHERE id = $2)"};
+// Newest follow first through the 003 indexes; $2 is the cursor's time in
+// microseconds (exact: no floating point on the way), $3 its user id.
+#define TERN_FOLLOW_PAGE(other, self)                                        \
+  "SELECT u.id, u.nick, (extract(epoch FROM f.created_at) * 1000000)::int8 " \
+  "FROM follows f JOIN users u ON u.id = f." other " WHERE f." self          \
+  " = $1 "                                                                   \
+  "AND ($2::int8 = 0 OR (f.created_at, f." other                                   \
+  ") < "                                                                     \
+  "     (timestamptz 'epoch' + $2::int8 * interval '1 microsecond', $3::int8)) "         \
+  "ORDER BY f.created_at DESC, f." other " DESC LIMIT $4"
+const Statement kFollowers{"users_followers", TERN_FOLLOW_PAGE("follower_id", "following_id")};
+const Statement kFollowings{"users_followings", TERN_FOLLOW_PAGE("following_id", "follower_id")};
+#undef TERN_FOLLOW_PAGE
 
 User user_from(const Row& r) {
   return {r.get<std::int64_t>(0), r.get<std::string>(1), r.get<std::string>(2),
@@ -71,12 +80,18 @@ Me me_from(const Row& row) {
   return me;
 }
 
-std::vector<UserRef> refs_from(const PgResult& result) {
-  std::vector<UserRef> refs;
-  refs.reserve(static_cast<std::size_t>(result.size()));
-  for (Row r : result)
-    refs.push_back({r.get<std::int64_t>(0), r.get<std::string>(1)});
-  return refs;
+UserPage page_from(const PgResult& result, int limit) {
+  UserPage page;
+  std::int64_t last_micros = 0;
+  for (Row r : result) {
+    if (static_cast<int>(page.users.size()) == limit) {  // the extra row: there is more
+      page.next = FollowCursor{last_micros, page.users.back().id};
+      break;
+    }
+    page.users.push_back({r.get<std::int64_t>(0), r.get<std::string>(1)});
+    last_micros = r.get<std::int64_t>(2);
+  }
+  return page;
 }
 
 }  // namespace
@@ -130,16 +145,22 @@ asio::awaitable<void> follow(PgPool& pool, std::int64_t follower, std::int64_t f
   co_await pool.query(kFollow, follower, followee);
 }
 
-asio::awaitable<void> unfollow(PgPool& pool, std::int64_t follower, std::int64_t followee) {
-  co_await pool.query(kUnfollow, follower, followee);
+asio::awaitable<bool> unfollow(PgPool& pool, std::int64_t follower, std::int64_t followee) {
+  auto r = co_await pool.query(kUnfollow, follower, followee);
+  co_return r.front().get<bool>(0);
 }
 
-asio::awaitable<std::vector<UserRef>> followers(PgPool& pool, std::int64_t id) {
-  co_return refs_from(co_await pool.query(kFollowers, id));
+asio::awaitable<UserPage> followers(PgPool& pool, std::int64_t id, FollowCursor before, int limit) {
+  limit = std::clamp(limit, 1, 1000);
+  co_return page_from(co_await pool.query(kFollowers, id, before.micros, before.user_id, limit + 1),
+                      limit);
 }
 
-asio::awaitable<std::vector<UserRef>> followings(PgPool& pool, std::int64_t id) {
-  co_return refs_from(co_await pool.query(kFollowings, id));
+asio::awaitable<UserPage> followings(PgPool& pool, std::int64_t id, FollowCursor before,
+                                     int limit) {
+  limit = std::clamp(limit, 1, 1000);
+  co_return page_from(
+      co_await pool.query(kFollowings, id, before.micros, before.user_id, limit + 1), limit);
 }
 
 }  // namespace tern::db::users

@@ -45,6 +45,18 @@ struct Profile {
   bool followed_by_me = false;
 };
 
+// A place in a follower or following list, newest follow first: the follow's
+// time in microseconds since the epoch and the other user's id (ties).
+struct FollowCursor {
+  std::int64_t micros = 0;  // 0: from the newest
+  std::int64_t user_id = 0;
+};
+
+struct UserPage {
+  std::vector<UserRef> users;
+  std::optional<FollowCursor> next;
+};
+
 namespace users {
 
 // Throws PgError::unique_violation when the email is taken.
@@ -61,9 +73,11 @@ asio::awaitable<std::optional<Profile>> profile(PgPool& pool, std::int64_t id, s
 // Idempotent. follow() throws PgError::foreign_key_violation when `followee`
 // does not exist and check_violation when following oneself.
 asio::awaitable<void> follow(PgPool& pool, std::int64_t follower, std::int64_t followee);
-asio::awaitable<void> unfollow(PgPool& pool, std::int64_t follower, std::int64_t followee);
-asio::awaitable<std::vector<UserRef>> followers(PgPool& pool, std::int64_t id);
-asio::awaitable<std::vector<UserRef>> followings(PgPool& pool, std::int64_t id);
+// False when `followee` does not exist.
+asio::awaitable<bool> unfollow(PgPool& pool, std::int64_t follower, std::int64_t followee);
+// Who follows `id` / whom `id` follows, newest follow first, `limit` per page.
+asio::awaitable<UserPage> followers(PgPool& pool, std::int64_t id, FollowCursor before, int limit);
+asio::awaitable<UserPage> followings(PgPool& pool, std::int64_t id, FollowCursor before, int limit);
 
 }  // namespace users
 }  // namespace tern::db

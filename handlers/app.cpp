@@ -2,6 +2,8 @@
 
 #include "handlers/auth.hpp"
 #include "handlers/ops.hpp"
+#include "handlers/people.hpp"
+#include "handlers/posts.hpp"
 
 namespace tern::handlers {
 
@@ -24,13 +26,16 @@ App::App(const Config& config, Pools pools)
   router_.use(session_identity(config_));
   add_ops_routes(router_);
   add_auth_routes(router_, config_, pools.cpu, hashing_);
+  add_post_routes(router_);
+  add_people_routes(router_);
 
   // The single-page client: its own routes all serve index.html, and any
   // other GET falls through to the files under web/.
   auto spa = [this](Request& req, Response& res) -> asio::awaitable<void> {
     co_await web_.serve_file("index.html", req, res);
   };
-  for (const char* path : {"/", "/join", "/login", "/profile", "/users/:id", "/hashtag"})
+  for (const char* path :
+       {"/", "/join", "/login", "/profile", "/users/:id", "/hashtag", "/posts/:id", "/developers"})
     router_.get(path, spa);
   router_.fallback([this](Request& req, Response& res) { return web_.serve(req, res); });
 }

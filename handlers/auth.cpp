@@ -3,10 +3,12 @@
 #include "core/json_writer.hpp"
 #include "core/origin.hpp"
 #include "core/thread_pool.hpp"
+#include "core/utf8.hpp"
 #include "db/pg_error.hpp"
 #include "db/rate_counter.hpp"
 #include "db/users.hpp"
 #include "handlers/hash_admission.hpp"
+#include "handlers/input.hpp"
 #include "handlers/login_throttle.hpp"
 #include "handlers/loop_services.hpp"
 #include "handlers/session_cookie.hpp"
@@ -26,18 +28,6 @@ using http::Response;
 namespace {
 
 constexpr std::string_view kCookie = "sid";
-
-std::size_t code_points(std::string_view s) {
-  std::size_t n = 0;
-  for (unsigned char c : s)
-    n += (c & 0xC0) != 0x80;
-  return n;
-}
-
-std::string field(const http::Params& fields, std::string_view name) {
-  auto v = http::find_param(fields, name);
-  return v ? std::string(*v) : std::string();
-}
 
 void require(bool ok, std::string_view code, const std::string& message) {
   if (!ok) throw HttpError(400, std::string(code), message);
@@ -124,9 +114,9 @@ void add_auth_routes(http::Router& router, const Config& config, ThreadPool& poo
                     password = field(fields, "password");
         require(email.size() <= 254 && plausible_email(email), "invalid_email",
                 "email must be a valid address of at most 254 characters");
-        require(code_points(nick) >= 1 && code_points(nick) <= 15, "invalid_nick",
+        require(utf8::length(nick) >= 1 && utf8::length(nick) <= 15, "invalid_nick",
                 "nick must be 1 to 15 characters");
-        require(code_points(password) >= 8 && code_points(password) <= 128, "invalid_password",
+        require(utf8::length(password) >= 8 && utf8::length(password) <= 128, "invalid_password",
                 "password must be 8 to 128 characters");
         auto ticket = admit_hash(hashing, req);
         // Every valid join costs a hash and a row: an address gets so many per window.

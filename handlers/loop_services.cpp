@@ -50,7 +50,8 @@ LoopServices::LoopServices(asio::io_context& io, const Config& config,
   if (own_sessions_) sessions_ = own_sessions_.get();
   // Every loop sweeps a share of the process's memory store, so expired
   // sessions of users who never come back do not sit there until it fills.
-  if (config.session_store == SessionStoreKind::memory) asio::co_spawn(io, sweep(memory), asio::detached);
+  if (config.session_store == SessionStoreKind::memory)
+    asio::co_spawn(io, sweep(memory), asio::detached);
 }
 
 asio::awaitable<void> LoopServices::sweep(db::MemorySessionStore& memory) {

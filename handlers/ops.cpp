@@ -1,10 +1,10 @@
 #include "handlers/ops.hpp"
 
+#include "core/json_writer.hpp"
 #include "core/log.hpp"
 #include "db/pg_error.hpp"
 #include "db/redis_error.hpp"
 #include "handlers/loop_services.hpp"
-#include "core/json_writer.hpp"
 
 namespace tern::handlers {
 

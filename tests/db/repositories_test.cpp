@@ -104,13 +104,23 @@ TEST_CASE_FIXTURE(Migrated, "repo users: follow is idempotent; counts, ids and l
     CHECK_FALSE((co_await users::profile(pool, b.id, 0))->followed_by_me);
     CHECK_FALSE(co_await users::profile(pool, -1, 0));
 
-    auto followers = co_await users::followers(pool, b.id);
-    REQUIRE(followers.size() == 1);
-    CHECK(followers[0].id == a.id);
-    CHECK((co_await users::followings(pool, a.id)).size() == 2);
+    auto followers = co_await users::followers(pool, b.id, {}, 50);
+    REQUIRE(followers.users.size() == 1);
+    CHECK(followers.users[0].id == a.id);
+    CHECK_FALSE(followers.next);
+    // Newest follow first, one per page, the cursor walking to the end.
+    auto first = co_await users::followings(pool, a.id, {}, 1);
+    REQUIRE(first.users.size() == 1);
+    CHECK(first.users[0].id == c.id);
+    REQUIRE(first.next);
+    auto second = co_await users::followings(pool, a.id, *first.next, 1);
+    REQUIRE(second.users.size() == 1);
+    CHECK(second.users[0].id == b.id);
+    CHECK_FALSE(second.next);
 
-    co_await users::unfollow(pool, a.id, b.id);
-    co_await users::unfollow(pool, a.id, b.id);
+    CHECK(co_await users::unfollow(pool, a.id, b.id));
+    CHECK(co_await users::unfollow(pool, a.id, b.id));
+    CHECK_FALSE(co_await users::unfollow(pool, a.id, -7));
     std::vector<std::int64_t> only_c{c.id};
     CHECK((co_await users::me(pool, a.id))->following_ids == only_c);
     auto empty = co_await users::me(pool, b.id);
@@ -219,7 +229,7 @@ TEST_CASE_FIXTURE(Migrated, "repo posts: pages newest first with a cursor, by us
 
     PageQuery newest;
     newest.limit = 3;
-    auto feed = co_await posts::feed(pool, newest);
+    auto feed = co_await posts::latest(pool, newest);
     REQUIRE(feed.posts.size() == 3);
     CHECK(feed.posts[0].id > feed.posts[1].id);
     CHECK(feed.next == feed.posts[2].id);
