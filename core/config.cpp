@@ -154,6 +154,15 @@ const std::vector<Setting>& settings() {
        [](Config& c, const std::string& n, const std::string& v) {
          c.max_upload_bytes = parse_uint(n, v, 1024, 1ull << 30);
        }},
+      {"TERN_MAX_IMAGE_PIXELS", "40000000",
+       "largest image accepted, in pixels per page (width x height; more -> 415)",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.max_image_pixels = parse_uint(n, v, 1, 1ull << 34);
+       }},
+      {"TERN_MAX_IMAGE_PAGES", "100", "most frames of an animated image (more -> 415)",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.max_image_pages = static_cast<unsigned>(parse_uint(n, v, 1, 10000));
+       }},
       {"TERN_MAX_HEADER_BYTES", "16384", "largest request head (request line + headers) -> 431",
        [](Config& c, const std::string& n, const std::string& v) {
          c.max_header_bytes = parse_uint(n, v, 1024, 1 << 20);
@@ -204,7 +213,8 @@ const std::vector<Setting>& settings() {
            c.trusted_proxies.push_back(a.to_string());
          }
        }},
-      {"TERN_JOIN_MAX_PER_ADDRESS", "10", "valid join requests per client address per join window -> 429",
+      {"TERN_JOIN_MAX_PER_ADDRESS", "10",
+       "valid join requests per client address per join window -> 429",
        [](Config& c, const std::string& n, const std::string& v) {
          c.join_max_per_address = static_cast<unsigned>(parse_uint(n, v, 1, 1'000'000));
        }},

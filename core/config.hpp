@@ -53,6 +53,8 @@ struct Config {
   bool public_origin_derived = false;
 
   std::size_t max_upload_bytes = 5 << 20;
+  std::uint64_t max_image_pixels = 40'000'000;  // width × height of one page (bombs → 415)
+  unsigned max_image_pages = 100;               // frames of a gif or webp
   std::size_t max_header_bytes = 16 << 10;
   std::size_t max_body_bytes = 1 << 20;
   std::size_t max_connections = 10000;

@@ -12,7 +12,7 @@ const Statement kByPath{"images_by_path",
                         "SELECT " TERN_IMAGE_COLUMNS " FROM images WHERE path = $1"};
 const Statement kPending{"images_pending", "SELECT " TERN_IMAGE_COLUMNS
                                            " FROM images WHERE thumb_state = 'pending' "
-                                           "ORDER BY id LIMIT $1"};
+                                           "AND id > $1 ORDER BY id LIMIT $2"};
 #undef TERN_IMAGE_COLUMNS
 const Statement kReady{"images_ready",
                        "UPDATE images SET thumb_state = 'ready', thumb_path = $2 WHERE id = $1"};
@@ -45,8 +45,8 @@ asio::awaitable<void> thumbnail_failed(PgPool& pool, std::int64_t id) {
   co_await pool.query(kFailed, id);
 }
 
-asio::awaitable<std::vector<Image>> pending(PgPool& pool, int limit) {
-  auto r = co_await pool.query(kPending, limit);
+asio::awaitable<std::vector<Image>> pending(PgPool& pool, std::int64_t after, int limit) {
+  auto r = co_await pool.query(kPending, after, limit);
   std::vector<Image> out;
   for (Row row : r)
     out.push_back(image_from(row));

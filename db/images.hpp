@@ -30,8 +30,10 @@ asio::awaitable<Image> create(PgPool& pool, std::int64_t user_id, std::string pa
 asio::awaitable<std::optional<Image>> find_by_path(PgPool& pool, std::string path);
 asio::awaitable<void> thumbnail_ready(PgPool& pool, std::int64_t id, std::string thumb_path);
 asio::awaitable<void> thumbnail_failed(PgPool& pool, std::int64_t id);
-// Thumbnails still to make, oldest first: what a restarted server resumes.
-asio::awaitable<std::vector<Image>> pending(PgPool& pool, int limit);
+// Thumbnails still to make with ids above `after`, oldest first: what a
+// restarted server resumes (walking the ids, so one that stays pending is
+// not picked up twice).
+asio::awaitable<std::vector<Image>> pending(PgPool& pool, std::int64_t after, int limit);
 
 }  // namespace images
 }  // namespace tern::db

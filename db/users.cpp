@@ -43,13 +43,13 @@ const Statement kUnfollow{
     "SELECT EXISTS (SELECT 1 FROM users WHERE id = $2)"};
 // Newest follow first through the 003 indexes; $2 is the cursor's time in
 // microseconds (exact: no floating point on the way), $3 its user id.
-#define TERN_FOLLOW_PAGE(other, self)                                        \
-  "SELECT u.id, u.nick, (extract(epoch FROM f.created_at) * 1000000)::int8 " \
-  "FROM follows f JOIN users u ON u.id = f." other " WHERE f." self          \
-  " = $1 "                                                                   \
-  "AND ($2::int8 = 0 OR (f.created_at, f." other                                   \
-  ") < "                                                                     \
-  "     (timestamptz 'epoch' + $2::int8 * interval '1 microsecond', $3::int8)) "         \
+#define TERN_FOLLOW_PAGE(other, self)                                            \
+  "SELECT u.id, u.nick, (extract(epoch FROM f.created_at) * 1000000)::int8 "     \
+  "FROM follows f JOIN users u ON u.id = f." other " WHERE f." self              \
+  " = $1 "                                                                       \
+  "AND ($2::int8 = 0 OR (f.created_at, f." other                                 \
+  ") < "                                                                         \
+  "     (timestamptz 'epoch' + $2::int8 * interval '1 microsecond', $3::int8)) " \
   "ORDER BY f.created_at DESC, f." other " DESC LIMIT $4"
 const Statement kFollowers{"users_followers", TERN_FOLLOW_PAGE("follower_id", "following_id")};
 const Statement kFollowings{"users_followings", TERN_FOLLOW_PAGE("following_id", "follower_id")};

@@ -1,9 +1,14 @@
 #include "handlers/app.hpp"
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+
 #include "handlers/auth.hpp"
 #include "handlers/ops.hpp"
 #include "handlers/people.hpp"
 #include "handlers/posts.hpp"
+#include "handlers/uploads.hpp"
+#include "workers/images.hpp"
 
 namespace tern::handlers {
 
@@ -15,7 +20,14 @@ App::App(const Config& config, Pools pools)
       router_(config.max_body_bytes),
       web_(config.web_root, pools.io),
       hashing_(config.hash_jobs_per_address),
-      loop_services_(config) {
+      uploads_(config.upload_dir),
+      thumbnailer_(uploads_, pools.cpu, pools.io),
+      loop_services_(config, [this](asio::io_context& io, LoopServices& services) {
+        // Once per process, on its first loop: thumbnails a stop left pending.
+        asio::co_spawn(io, thumbnailer_.resume(services.pg()), asio::detached);
+      }) {
+  workers::init_images();
+  uploads_.create();
   // API.md: responses under /auth, /api and /v2 are never cached; the
   // token API has NodeBird's error shape.
   const std::vector<std::pair<std::string, std::string>> no_store = {{"Cache-Control", "no-store"}};
@@ -28,6 +40,7 @@ App::App(const Config& config, Pools pools)
   add_auth_routes(router_, config_, pools.cpu, hashing_);
   add_post_routes(router_);
   add_people_routes(router_);
+  add_upload_routes(router_, config_, pools.cpu, pools.io, uploads_, thumbnailer_);
 
   // The single-page client: its own routes all serve index.html, and any
   // other GET falls through to the files under web/.

@@ -6,7 +6,9 @@
 #include "core/config.hpp"
 #include "core/thread_pool.hpp"
 #include "handlers/hash_admission.hpp"
+#include "handlers/image_upload.hpp"
 #include "handlers/loop_services.hpp"
+#include "handlers/thumbnailer.hpp"
 #include "http/router.hpp"
 #include "http/static_files.hpp"
 
@@ -31,6 +33,8 @@ class App {
   http::Router router_;
   http::StaticFiles web_;
   HashAdmission hashing_;
+  UploadDirs uploads_;
+  Thumbnailer thumbnailer_;
   LoopServicesHooks loop_services_;
 };
 

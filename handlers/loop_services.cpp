@@ -79,8 +79,10 @@ LoopServices& services_of(const http::Request& req) {
   return *services;
 }
 
-LoopServicesHooks::LoopServicesHooks(const Config& config)
-    : config_(config), memory_sessions_(session_limits(config)) {
+LoopServicesHooks::LoopServicesHooks(const Config& config, FirstLoop first_loop)
+    : config_(config),
+      memory_sessions_(session_limits(config)),
+      first_loop_(std::move(first_loop)) {
   if (config.session_store == SessionStoreKind::memory && config.workers > 1)
     log::warn(
         "TERN_SESSION_STORE=memory with TERN_WORKERS > 1: each process keeps its own "
@@ -91,9 +93,15 @@ LoopServicesHooks::~LoopServicesHooks() = default;
 
 http::LoopLocal* LoopServicesHooks::loop_started(asio::io_context& io) {
   auto services = std::make_unique<LoopServices>(io, config_, memory_sessions_);
-  std::lock_guard lock(mutex_);
-  loops_.push_back(std::move(services));
-  return loops_.back().get();
+  LoopServices* local = services.get();
+  bool first = false;
+  {
+    std::lock_guard lock(mutex_);
+    loops_.push_back(std::move(services));
+    first = !std::exchange(first_started_, true);
+  }
+  if (first && first_loop_) first_loop_(io, *local);
+  return local;
 }
 
 void LoopServicesHooks::loop_stopping(http::LoopLocal* local) {

@@ -10,6 +10,7 @@
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -54,7 +55,10 @@ class LoopServices final : public http::LoopLocal {
 // them on that loop when it stops (the http::Server calls these).
 class LoopServicesHooks final : public http::LoopHooks {
  public:
-  explicit LoopServicesHooks(const Config& config);
+  // `first_loop` runs once, on the first loop to start, with its services
+  // (background work of the process such as resuming thumbnails).
+  using FirstLoop = std::function<void(asio::io_context&, LoopServices&)>;
+  explicit LoopServicesHooks(const Config& config, FirstLoop first_loop = {});
   ~LoopServicesHooks() override;
   http::LoopLocal* loop_started(asio::io_context& io) override;
   void loop_stopping(http::LoopLocal* local) override;
@@ -65,6 +69,8 @@ class LoopServicesHooks final : public http::LoopHooks {
   db::MemorySessionStore memory_sessions_;  // shared by the loops of this process
   std::mutex mutex_;                        // loops start and stop on their own threads
   std::vector<std::unique_ptr<LoopServices>> loops_;
+  FirstLoop first_loop_;
+  bool first_started_ = false;
 };
 
 // The services of the loop serving `req`; std::logic_error if it has none

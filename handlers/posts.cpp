@@ -42,8 +42,8 @@ asio::awaitable<std::optional<std::int64_t>> image_of(Request& req, const std::s
   if (url.empty()) co_return std::nullopt;
   auto bad = [] { return HttpError(400, "invalid_img", "img must be a URL from /api/images"); };
   if (!url.starts_with(kUploads) || url.size() > 200) throw bad();
-  auto image =
-      co_await db::images::find_by_path(services_of(req).pg(), url.substr(kUploads.size()));
+  std::string path = url.substr(kUploads.size());
+  auto image = co_await db::images::find_by_path(services_of(req).pg(), path);
   if (!image || image->user_id != author) throw bad();
   co_return image->id;
 }
@@ -65,7 +65,8 @@ asio::awaitable<void> create_post(Request& req, Response& res) {
   auto fields = req.fields();
   auto content = text_field(fields, "content", 1, 140, "invalid_content");
   auto tags = hashtags_of(content);
-  auto image = co_await image_of(req, field(fields, "img"), author);
+  std::string img = field(fields, "img");
+  auto image = co_await image_of(req, img, author);
   db::Post post;
   try {
     post = co_await db::posts::create(services_of(req).pg(), author, content, image, tags);
@@ -132,7 +133,8 @@ asio::awaitable<void> hashtag_posts(Request& req, Response& res) {
   if (!utf8::valid(tag) || tag.empty() || utf8::length(tag) > 4 * kMaxHashtagLength)
     throw HttpError(400, "invalid_hashtag", "not a hashtag");
   auto q = page_of(req);
-  auto page = co_await db::posts::by_hashtag(services_of(req).pg(), lower_case(tag), q);
+  std::string lower = lower_case(tag);
+  auto page = co_await db::posts::by_hashtag(services_of(req).pg(), lower, q);
   res.json(200, post_page_json(page));
 }
 

@@ -44,6 +44,10 @@ Connection::Connection(tcp::socket socket, LoopContext& loop)
         // Routing happens as soon as the head is parsed, so the route's body
         // limit is known before any body byte is accepted.
         match_ = loop_.router.match(req);
+        if (match_.route && match_.route->body_sink) {
+          req.body_sink = match_.route->body_sink(req);
+          parser_.stream_body();
+        }
         return match_.max_body;
       }) {
   self_ = loop_.connections.insert(loop_.connections.end(), this);
@@ -142,6 +146,7 @@ asio::awaitable<void> Connection::run() {
     std::error_code ec;
     socket_.write_some(asio::buffer(out_), ec);
   }
+  co_await discard_body();  // an upload cut off by the client or its deadline
   if (graceful && socket_.is_open()) co_await linger_close();
   std::error_code ec;
   socket_.close(ec);
@@ -173,7 +178,11 @@ asio::awaitable<bool> Connection::consume(std::string_view data) {
     }
     pending_.clear();
   }
+  if (event == RequestParser::Event::need_more && parser_.streaming() &&
+      !parser_.request().body.empty() && !co_await stream_body())
+    co_return false;
   if (event == RequestParser::Event::error) {
+    co_await discard_body();
     co_await answer_parse_error();
     co_return false;
   }
@@ -198,10 +207,16 @@ asio::awaitable<bool> Connection::answer() {
 
   std::exception_ptr failure;
   try {
+    if (req.body_sink) {
+      co_await req.body_sink->write(req.body);
+      req.body.clear();
+      co_await req.body_sink->finish();
+    }
     co_await loop_.router.dispatch(req, response_, match_);
   } catch (...) {
     failure = std::current_exception();
   }
+  if (failure) co_await discard_body();
   const RouteGroup* group = match_.group;
   if (failure) render_error(failure, req, response_, group ? group->error_shape : json_error);
   if (group) group->add_headers(response_);
@@ -221,6 +236,41 @@ asio::awaitable<bool> Connection::answer() {
   }
   if (out_.size() >= kFlushAt) co_return co_await flush();
   co_return true;
+}
+
+asio::awaitable<bool> Connection::stream_body() {
+  Request& req = parser_.request();
+  std::exception_ptr failure;
+  try {
+    co_await req.body_sink->write(req.body);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  req.body.clear();
+  if (!failure) co_return true;
+  // Refused part-way (too large, not an image): answer now and close; the
+  // rest of the body is never read.
+  co_await discard_body();
+  response_.clear();
+  const RouteGroup* group = match_.group;
+  render_error(failure, req, response_, group ? group->error_shape : json_error);
+  if (group) group->add_headers(response_);
+  std::size_t before = out_.size();
+  response_.serialize(out_, {.keep_alive = false, .http10 = req.is_http10()});
+  if (loop_.options.access_log) access_log(req, out_.size() - before);
+  co_await flush();
+  co_return false;
+}
+
+asio::awaitable<void> Connection::discard_body() {
+  auto& sink = parser_.request().body_sink;
+  if (!sink) co_return;
+  try {
+    co_await sink->discard();
+  } catch (const std::exception& e) {
+    log::warn(std::string("discarding a refused upload failed: ") + e.what());
+  }
+  sink.reset();
 }
 
 asio::awaitable<bool> Connection::flush() {

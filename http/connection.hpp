@@ -77,6 +77,11 @@ class Connection {
   asio::awaitable<bool> consume(std::string_view data);
   asio::awaitable<bool> answer();
   asio::awaitable<bool> flush();
+  // A streamed body: hand what the parser holds to the route's sink (false:
+  // the sink refused it, the refusal is answered, close). discard_body()
+  // tells a refused or cut-off request's sink to remove what it kept.
+  asio::awaitable<bool> stream_body();
+  asio::awaitable<void> discard_body();
   asio::awaitable<void> answer_parse_error();
   // An error the connection itself answers (a parse error, a timeout),
   // rendered into response_ as the request's route group would.

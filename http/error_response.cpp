@@ -3,9 +3,9 @@
 #include <string>
 
 #include "core/backing_error.hpp"
+#include "core/json_writer.hpp"
 #include "core/log.hpp"
 #include "http/error.hpp"
-#include "core/json_writer.hpp"
 
 namespace tern::http {
 

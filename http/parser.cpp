@@ -93,7 +93,8 @@ void RequestParser::next() {
   spans_.clear();
   url_end_ = 0;
   field_open_ = false;
-  body_limit_ = 0;
+  body_limit_ = body_seen_ = 0;
+  streaming_ = false;
   started_ = head_complete_ = expect_continue_ = message_complete_ = false;
   head_scanned_ = false;
   head_lines_ = line_bytes_ = 0;
@@ -295,7 +296,8 @@ int RequestParser::on_headers_complete(llhttp_t* p) {
   if (s.parser_.flags & F_CONTENT_LENGTH) {
     if (s.parser_.content_length > s.body_limit_) return s.fail(413, "request body too large");
     // +64: simdjson reads JSON bodies in place and wants that much padding.
-    s.request_.body.reserve(static_cast<std::size_t>(s.parser_.content_length) + 64);
+    if (!s.streaming_)
+      s.request_.body.reserve(static_cast<std::size_t>(s.parser_.content_length) + 64);
   }
   bool has_body = (s.parser_.flags & F_CHUNKED) ||
                   ((s.parser_.flags & F_CONTENT_LENGTH) && s.parser_.content_length > 0);
@@ -306,7 +308,8 @@ int RequestParser::on_headers_complete(llhttp_t* p) {
 int RequestParser::on_body(llhttp_t* p, const char* at, std::size_t n) {
   auto& s = self(p);
   s.expect_continue_ = false;  // the body is coming anyway
-  if (s.request_.body.size() + n > s.body_limit_) return s.fail(413, "request body too large");
+  if (s.body_seen_ + n > s.body_limit_) return s.fail(413, "request body too large");
+  s.body_seen_ += n;
   s.request_.body.append(at, n);
   return 0;
 }

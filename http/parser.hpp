@@ -47,6 +47,11 @@ class RequestParser {
   std::size_t retained_bytes() const;
 
   bool head_complete() const { return head_complete_; }
+  // From the head callback: this body streams. The parser then keeps only the
+  // bytes of the last feed() in request().body, for the caller to hand on and
+  // clear, and counts the limit over the whole body.
+  void stream_body() { streaming_ = true; }
+  bool streaming() const { return streaming_; }
   // True once any byte of the current request has been seen.
   bool in_message() const { return started_; }
   // The client sent "Expect: 100-continue" and still awaits the body.
@@ -86,6 +91,8 @@ class RequestParser {
   bool field_open_ = false;
 
   std::size_t body_limit_ = 0;
+  std::size_t body_seen_ = 0;
+  bool streaming_ = false;
   bool started_ = false;
   bool head_complete_ = false;
   bool expect_continue_ = false;

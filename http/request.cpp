@@ -1,7 +1,7 @@
 #include "http/request.hpp"
 
-#include "http/error.hpp"
 #include "core/json_reader.hpp"
+#include "http/error.hpp"
 #include "http/text.hpp"
 
 namespace tern::http {
@@ -84,6 +84,7 @@ void Request::clear() {
   keep_alive = true;
   params.clear();
   identity = {};
+  body_sink.reset();
   head_.clear();
   query_params_.reset();
 }

@@ -6,12 +6,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "http/body_sink.hpp"
 #include "http/url.hpp"
 
 namespace tern::http {
@@ -67,6 +69,9 @@ class Request {
   // This loop's services (set by the connection; see LoopLocal).
   LoopLocal* loop = nullptr;
   Identity identity;
+  // The streamed body of a route with a body sink (http/body_sink.hpp); the
+  // handler casts it to the type its factory made.
+  std::unique_ptr<BodySink> body_sink;
 
   // First header with this lower-case name.
   std::optional<std::string_view> header(std::string_view lower_name) const;

@@ -2,8 +2,8 @@
 
 #include <stdexcept>
 
-#include "http/date.hpp"
 #include "core/json_writer.hpp"
+#include "http/date.hpp"
 #include "http/status.hpp"
 #include "http/text.hpp"
 

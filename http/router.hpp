@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "http/body_sink.hpp"
 #include "http/error_response.hpp"
 #include "http/request.hpp"
 #include "http/response.hpp"
@@ -73,6 +74,7 @@ using Middleware = std::function<asio::awaitable<void>(Request&, Response&, Next
 
 struct RouteOptions {
   std::optional<std::size_t> max_body;  // default: the router's
+  BodySinkFactory body_sink{};          // set: the body streams there (http/body_sink.hpp)
 };
 
 struct Route {
@@ -80,6 +82,7 @@ struct Route {
   std::string pattern;
   Handler handler;
   std::size_t max_body;
+  BodySinkFactory body_sink;
 };
 
 class Router {

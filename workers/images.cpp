@@ -1,0 +1,129 @@
+#include "workers/images.hpp"
+
+#include <vips/vips.h>
+
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+
+namespace tern::workers {
+
+namespace {
+
+struct Unref {
+  void operator()(VipsImage* image) const { g_object_unref(image); }
+};
+using Image = std::unique_ptr<VipsImage, Unref>;
+
+// libvips keeps per-thread buffers; pool threads give them back after each job.
+struct ThreadDone {
+  ~ThreadDone() { vips_thread_shutdown(); }
+};
+
+std::string vips_failure() {
+  std::string why = vips_error_buffer();
+  vips_error_clear();
+  while (!why.empty() && why.back() == '\n')
+    why.pop_back();
+  return why.empty() ? "libvips failed" : why;
+}
+
+// The loader libvips' header sniffing picks must be the one for the format
+// the magic bytes said.
+std::string_view loader_for(ImageFormat f) {
+  switch (f) {
+    case ImageFormat::jpeg:
+      return "jpegload";
+    case ImageFormat::png:
+      return "pngload";
+    case ImageFormat::webp:
+      return "webpload";
+    case ImageFormat::gif:
+      return "gifload";
+  }
+  return {};
+}
+
+}  // namespace
+
+std::optional<ImageFormat> sniff_image(std::string_view b) {
+  if (b.size() < kSniffBytes) return std::nullopt;
+  if (b.starts_with("\xFF\xD8\xFF")) return ImageFormat::jpeg;
+  if (b.starts_with("\x89PNG\r\n\x1A\n")) return ImageFormat::png;
+  if (b.starts_with("GIF87a") || b.starts_with("GIF89a")) return ImageFormat::gif;
+  if (b.starts_with("RIFF") && b.substr(8, 4) == "WEBP") return ImageFormat::webp;
+  return std::nullopt;
+}
+
+std::string_view format_name(ImageFormat f) {
+  switch (f) {
+    case ImageFormat::jpeg:
+      return "jpeg";
+    case ImageFormat::png:
+      return "png";
+    case ImageFormat::webp:
+      return "webp";
+    case ImageFormat::gif:
+      return "gif";
+  }
+  return {};
+}
+
+std::string_view extension(ImageFormat f) {
+  return f == ImageFormat::jpeg ? "jpg" : format_name(f);
+}
+
+std::optional<ImageFormat> format_from_name(std::string_view name) {
+  for (auto f : {ImageFormat::jpeg, ImageFormat::png, ImageFormat::webp, ImageFormat::gif})
+    if (format_name(f) == name) return f;
+  return std::nullopt;
+}
+
+void init_images() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (VIPS_INIT("tern") != 0) throw std::runtime_error("libvips: " + vips_failure());
+    vips_cache_set_max(0);
+    vips_cache_set_max_mem(0);
+    vips_cache_set_max_files(0);
+    // The pools are the concurrency: one libvips worker per job.
+    vips_concurrency_set(1);
+    vips_operation_block_set("VipsForeignLoad", TRUE);
+    for (const char* allowed : {"VipsForeignLoadJpeg", "VipsForeignLoadPng", "VipsForeignLoadWebp",
+                                "VipsForeignLoadNsgif"})
+      vips_operation_block_set(allowed, FALSE);
+  });
+}
+
+std::optional<ImageHeader> probe_image(const std::string& path, ImageFormat expected) {
+  ThreadDone done;
+  const char* loader = vips_foreign_find_load(path.c_str());
+  if (!loader) {
+    vips_error_clear();
+    return std::nullopt;
+  }
+  // A class name ("VipsForeignLoadPngFile"); its nickname is "pngload".
+  const char* nickname = vips_nickname_find(g_type_from_name(loader));
+  if (!nickname || loader_for(expected) != nickname) return std::nullopt;
+  // Opening is lazy: the loader reads the header; pixels wait for a consumer
+  // that never comes.
+  Image image(vips_image_new_from_file(path.c_str(), "access", VIPS_ACCESS_SEQUENTIAL, nullptr));
+  if (!image) {
+    vips_error_clear();
+    return std::nullopt;
+  }
+  return ImageHeader{vips_image_get_width(image.get()), vips_image_get_page_height(image.get()),
+                     vips_image_get_n_pages(image.get())};
+}
+
+std::string make_thumbnail(const std::string& source, const std::string& target, int box) {
+  ThreadDone done;
+  VipsImage* out = nullptr;
+  if (vips_thumbnail(source.c_str(), &out, box, "height", box, "size", VIPS_SIZE_DOWN, nullptr))
+    return vips_failure();
+  Image thumb(out);
+  if (vips_image_write_to_file(thumb.get(), target.c_str(), nullptr)) return vips_failure();
+  return {};
+}
+
+}  // namespace tern::workers
