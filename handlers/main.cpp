@@ -17,6 +17,7 @@
 #include "core/log.hpp"
 #include "core/thread_pool.hpp"
 #include "db/migrate.hpp"
+#include "workers/images.hpp"
 
 #include "handlers/app.hpp"
 #include "handlers/supervisor.hpp"
@@ -88,11 +89,33 @@ int migrate() {
   }
 }
 
+// `tern sample-image FORMAT WIDTH HEIGHT [SEED]`: a generated picture on
+// stdout, for tests, benches and demos (the seed tool uses the same).
+int sample_image(int argc, char** argv) {
+  auto format = argc >= 5 ? tern::workers::format_from_name(argv[2]) : std::nullopt;
+  int width = argc >= 5 ? std::atoi(argv[3]) : 0, height = argc >= 5 ? std::atoi(argv[4]) : 0;
+  if (!format || width < 1 || height < 1 || width > 20000 || height > 20000) {
+    std::fprintf(stderr, "usage: tern sample-image jpeg|png|webp|gif WIDTH HEIGHT [SEED]\n");
+    return 2;
+  }
+  try {
+    tern::workers::init_images();
+    auto seed = argc >= 6 ? static_cast<unsigned>(std::strtoul(argv[5], nullptr, 10)) : 1u;
+    std::cout << tern::workers::sample_image(*format, width, height, seed);
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tern sample-image: %s\n", e.what());
+    return 1;
+  }
+}
+
 constexpr const char* kCommands =
     "\nCommands:\n"
     "  serve                   serve HTTP (the default); never changes the schema\n"
     "  migrate                 apply the database migrations built into this binary to\n"
-    "                          DATABASE_URL, then exit (the only variable it reads)\n";
+    "                          DATABASE_URL, then exit (the only variable it reads)\n"
+    "  sample-image F W H [S]  write a generated W x H picture in format F (jpeg, png,\n"
+    "                          webp, gif) to stdout, S its seed: for tests and demos\n";
 
 }  // namespace
 
@@ -103,6 +126,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command == "migrate") return migrate();
+  if (command == "sample-image") return sample_image(argc, argv);
   if (command != "serve") {
     std::fprintf(stderr, "tern: unknown command '%s' (see tern --help)\n", command.c_str());
     return 2;

@@ -2,6 +2,7 @@
 
 #include <vips/vips.h>
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -124,6 +125,46 @@ std::string make_thumbnail(const std::string& source, const std::string& target,
   Image thumb(out);
   if (vips_image_write_to_file(thumb.get(), target.c_str(), nullptr)) return vips_failure();
   return {};
+}
+
+std::string sample_image(ImageFormat format, int width, int height, unsigned seed) {
+  ThreadDone done;
+  VipsImage* xy = nullptr;
+  if (vips_xyz(&xy, width, height, nullptr)) throw std::runtime_error(vips_failure());
+  Image coords(xy);
+  // Three bands from x, y and x+y, each scaled into 0..255 with its own
+  // seed-chosen slope: smooth, different for every seed, compressible.
+  double a[3] = {255.0 / std::max(width, 1) * (1 + seed % 3), 255.0 / std::max(height, 1), 0.5};
+  double b[3] = {static_cast<double>(seed % 97), static_cast<double>(seed % 53), 40.0};
+  VipsImage* x = nullptr;
+  VipsImage* y = nullptr;
+  if (vips_extract_band(coords.get(), &x, 0, nullptr) ||
+      vips_extract_band(coords.get(), &y, 1, nullptr))
+    throw std::runtime_error(vips_failure());
+  Image xs(x), ys(y);
+  VipsImage* sum = nullptr;
+  if (vips_add(xs.get(), ys.get(), &sum, nullptr)) throw std::runtime_error(vips_failure());
+  Image sums(sum);
+  VipsImage* bands[3] = {xs.get(), ys.get(), sums.get()};
+  VipsImage* joined = nullptr;
+  if (vips_bandjoin(bands, &joined, 3, nullptr)) throw std::runtime_error(vips_failure());
+  Image rgb(joined);
+  VipsImage* scaled = nullptr;
+  if (vips_linear(rgb.get(), &scaled, a, b, 3, "uchar", TRUE, nullptr))
+    throw std::runtime_error(vips_failure());
+  Image pixels(scaled);
+  VipsImage* srgb = nullptr;
+  if (vips_copy(pixels.get(), &srgb, "interpretation", VIPS_INTERPRETATION_sRGB, nullptr))
+    throw std::runtime_error(vips_failure());
+  Image out(srgb);
+  std::string suffix = "." + std::string(extension(format));
+  void* buffer = nullptr;
+  std::size_t size = 0;
+  if (vips_image_write_to_buffer(out.get(), suffix.c_str(), &buffer, &size, nullptr))
+    throw std::runtime_error(vips_failure());
+  std::string bytes(static_cast<const char*>(buffer), size);
+  g_free(buffer);
+  return bytes;
 }
 
 }  // namespace tern::workers

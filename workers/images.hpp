@@ -46,4 +46,9 @@ std::optional<ImageHeader> probe_image(const std::string& path, ImageFormat expe
 // empty string on success, else why not.
 std::string make_thumbnail(const std::string& source, const std::string& target, int box = 200);
 
+// A generated picture (a colour gradient whose hues follow `seed`), encoded
+// in `format`: for the seed tool, the tests and the benches. Throws
+// std::runtime_error if libvips fails.
+std::string sample_image(ImageFormat format, int width, int height, unsigned seed);
+
 }  // namespace tern::workers

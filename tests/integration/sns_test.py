@@ -1,126 +1,15 @@
 #!/usr/bin/env python3
 """The SNS routes of API.md end to end: a real tern on a loopback socket, the
-real PostgreSQL and Redis of scripts/test, every route and status it names.
+real PostgreSQL and Redis of scripts/test, every route and status it names
+(uploads: upload_test.py).
 
 Usage: sns_test.py TERN   (DATABASE_URL and REDIS_URL from scripts/test)
 """
-import http.client
-import json
-import os
 import random
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 
-TERN = sys.argv[1]
-ORIGIN = "http://tern.test"
-failures = 0
+from harness import check, error_code, run_tests, User
+
 R = "%08x" % random.randrange(1 << 32)  # this run's tags: the database outlives runs
-passed = 0
-
-
-def check(name, ok, detail=""):
-    global failures, passed
-    if ok:
-        passed += 1
-        print("ok -", name)
-    else:
-        failures += 1
-        print("FAIL -", name, detail)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class Server:
-    def __init__(self, work, **extra):
-        self.port = free_port()
-        self.uploads = os.path.join(work, "uploads")
-        env = dict(os.environ)
-        env.update({
-            "TERN_SESSION_SECRET": "s" * 40, "TERN_JWT_SECRET": "j" * 40,
-            "TERN_LISTEN": f"127.0.0.1:{self.port}", "TERN_THREADS": "2",
-            "TERN_SESSION_STORE": "memory", "TERN_PUBLIC_ORIGIN": ORIGIN,
-            "TERN_JOIN_MAX_PER_ADDRESS": "100000", "TERN_ACCESS_LOG": "off",
-            "TERN_UPLOAD_DIR": self.uploads,
-        })
-        env.update(extra)
-        self.log = open(os.path.join(work, "log"), "ab")
-        self.proc = subprocess.Popen([TERN], env=env, stdout=self.log, stderr=self.log)
-        for _ in range(200):
-            try:
-                if self.request("GET", "/readyz")[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.05)
-        raise SystemExit("tern did not become ready")
-
-    def request(self, method, path, body=None, cookie=None, headers=None, raw=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        h = dict(headers or {})
-        data = raw
-        if body is not None:
-            data = json.dumps(body).encode()
-            h["Content-Type"] = "application/json"
-        if cookie:
-            h["Cookie"] = cookie
-        conn.request(method, path, body=data, headers=h)
-        r = conn.getresponse()
-        payload = r.read()
-        conn.close()
-        try:
-            parsed = json.loads(payload) if payload else None
-        except ValueError:
-            parsed = payload
-        return r.status, parsed, r
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(10)
-
-
-class User:
-    def __init__(self, server, nick):
-        self.s = server
-        email = f"{nick}{random.randrange(1 << 30)}@sns.test"
-        st, body, _ = server.request("POST", "/auth/join",
-                                     {"email": email, "nick": nick, "password": "password1"})
-        assert st == 201, (st, body)
-        self.id = body["user"]["id"]
-        self.nick = nick
-        st, body, r = server.request("POST", "/auth/login", {"email": email, "password": "password1"})
-        assert st == 200, (st, body)
-        self.cookie = r.getheader("Set-Cookie").split(";")[0]
-
-    def __call__(self, method, path, body=None, **kw):
-        return self.s.request(method, path, body, cookie=self.cookie, **kw)
-
-
-def error_code(body):
-    return body.get("error", {}).get("code") if isinstance(body, dict) else None
-
-
-def main():
-    work = tempfile.mkdtemp()
-    server = Server(work)
-    try:
-        run(server)
-    finally:
-        server.stop()
-        if failures:
-            sys.stdout.write(open(os.path.join(work, "log"), errors="replace").read()[-4000:])
-        shutil.rmtree(work, ignore_errors=True)
-    print(f"{passed} passed, {failures} failed")
-    sys.exit(1 if failures else 0)
 
 
 def run(s):
@@ -369,12 +258,6 @@ def run(s):
           set(results) == {204} and body["post"]["likeCount"] == 1 and prof["followerCount"] == 1,
           (set(results), body["post"]["likeCount"], prof))
 
-    extra_checks(s, alice, bob)
-
-
-def extra_checks(s, alice, bob):
-    pass
-
 
 if __name__ == "__main__":
-    main()
+    run_tests(run)
