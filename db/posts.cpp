@@ -166,11 +166,17 @@ asio::awaitable<PostPage> page_from(PgPool& pool, PgResult rows, int limit) {
 asio::awaitable<Post> create(PgPool& pool, std::int64_t user_id, std::string content,
                              std::optional<std::int64_t> image_id,
                              std::vector<std::string> hashtags) {
-  auto r = co_await pool.query(kCreate, user_id, content, image_id, hashtags);
-  auto id = r.front().get<std::int64_t>(0);
+  auto id = co_await insert(pool, user_id, std::move(content), image_id, std::move(hashtags));
   auto post = co_await find(pool, id, user_id);
   if (!post) throw PgError(PgError::Kind::other, "post vanished right after its creation");
   co_return std::move(*post);
+}
+
+asio::awaitable<std::int64_t> insert(PgPool& pool, std::int64_t user_id, std::string content,
+                                     std::optional<std::int64_t> image_id,
+                                     std::vector<std::string> hashtags) {
+  auto r = co_await pool.query(kCreate, user_id, content, image_id, hashtags);
+  co_return r.front().get<std::int64_t>(0);
 }
 
 asio::awaitable<std::optional<Post>> find(PgPool& pool, std::int64_t id, std::int64_t viewer) {

@@ -77,6 +77,12 @@ inline constexpr int kEmbedded = 20;
 asio::awaitable<Post> create(PgPool& pool, std::int64_t user_id, std::string content,
                              std::optional<std::int64_t> image_id,
                              std::vector<std::string> hashtags);
+// create() without reading the post back: the id. One round trip — the
+// post, the tag upserts and the links are one statement (bench/hashtags
+// measures it against NodeBird's one-upsert-per-tag).
+asio::awaitable<std::int64_t> insert(PgPool& pool, std::int64_t user_id, std::string content,
+                                     std::optional<std::int64_t> image_id,
+                                     std::vector<std::string> hashtags);
 asio::awaitable<std::optional<Post>> find(PgPool& pool, std::int64_t id, std::int64_t viewer);
 asio::awaitable<Removal> remove(PgPool& pool, std::int64_t id, std::int64_t user_id);
 

@@ -17,6 +17,7 @@
 #include "core/log.hpp"
 #include "core/thread_pool.hpp"
 #include "db/migrate.hpp"
+#include "handlers/seed_command.hpp"
 #include "workers/images.hpp"
 
 #include "handlers/app.hpp"
@@ -114,6 +115,9 @@ constexpr const char* kCommands =
     "  serve                   serve HTTP (the default); never changes the schema\n"
     "  migrate                 apply the database migrations built into this binary to\n"
     "                          DATABASE_URL, then exit (the only variable it reads)\n"
+    "  seed [--users N] [--posts M] [--seed S] [--images K] [--prefix P]\n"
+    "                          fill DATABASE_URL with demo data (deterministic per S;\n"
+    "                          passwords \"password1\"), images into TERN_UPLOAD_DIR\n"
     "  sample-image F W H [S]  write a generated W x H picture in format F (jpeg, png,\n"
     "                          webp, gif) to stdout, S its seed: for tests and demos\n";
 
@@ -127,6 +131,7 @@ int main(int argc, char** argv) {
   }
   if (command == "migrate") return migrate();
   if (command == "sample-image") return sample_image(argc, argv);
+  if (command == "seed") return tern::handlers::seed_command(argc, argv);
   if (command != "serve") {
     std::fprintf(stderr, "tern: unknown command '%s' (see tern --help)\n", command.c_str());
     return 2;

@@ -1,4 +1,4 @@
-// The Express peer for scripts/bench session-check: NodeBird's stack —
+// The Express peer for scripts/bench session-check and bench/sns: NodeBird's stack —
 // Express, express-session with connect-redis, and (as passport's
 // deserializeUser does in NodeBird) the user loaded from PostgreSQL on every
 // request. bcryptjs stands in for bcrypt: the native module's install needs
@@ -84,6 +84,113 @@ app.get('/api/me', async (req, res, next) => {
     const ids = (u.ids || []).map(Number);
     res.json({ id: Number(u.id), email: u.email, nick: u.nick, followerCount: Number(u.followers),
       followingCount: ids.length, followingIds: ids });
+  } catch (e) { next(e); }
+});
+
+// --- the SNS pages, as a careful Node developer writes NodeBird's: the same
+// four queries tern runs (db/posts.cpp) — the page, then hashtags, comments
+// and replies of all its posts at once (Promise.all) — not sequelize's N+1.
+const POST_COLUMNS = `SELECT p.id, p.content, rfc3339(p.created_at) AS created, u.id AS uid, u.nick,
+  '/uploads/' || i.path AS url, CASE WHEN i.thumb_state = 'ready' THEN '/uploads/' || i.thumb_path END AS thumb,
+  (SELECT count(*) FROM likes l WHERE l.post_id = p.id) AS likes,
+  EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id AND l.user_id = $1) AS liked,
+  (SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS comments
+  FROM posts p JOIN users u ON u.id = p.user_id LEFT JOIN images i ON i.id = p.image_id `;
+const FIRST_COMMENTS = `FROM unnest($1::int8[]) AS parent(id) CROSS JOIN LATERAL
+  (SELECT * FROM comments WHERE post_id = parent.id ORDER BY id LIMIT 20) c `;
+const Q = {
+  latest: { name: 'latest', text: POST_COLUMNS + 'WHERE p.id < $2 ORDER BY p.id DESC LIMIT $3' },
+  following: { name: 'following', text: POST_COLUMNS + `WHERE p.id < $2 AND (p.user_id = $1 OR p.user_id IN
+    (SELECT f.following_id FROM follows f WHERE f.follower_id = $1)) ORDER BY p.id DESC LIMIT $3` },
+  hashtag: { name: 'hashtag', text: POST_COLUMNS + `JOIN post_hashtags ph ON ph.post_id = p.id
+    JOIN hashtags h ON h.id = ph.hashtag_id WHERE h.title = lower($4) AND p.id < $2 ORDER BY p.id DESC LIMIT $3` },
+  one: { name: 'one', text: POST_COLUMNS + 'WHERE p.id = $2' },
+  tags: { name: 'tags', text: `SELECT ph.post_id, h.title FROM post_hashtags ph JOIN hashtags h ON h.id = ph.hashtag_id
+    WHERE ph.post_id = ANY($1::int8[]) ORDER BY ph.post_id, h.title` },
+  comments: { name: 'comments', text: `SELECT c.id, c.post_id, c.content, rfc3339(c.created_at) AS created, u.id AS uid,
+    u.nick, (SELECT count(*) FROM replies r WHERE r.comment_id = c.id) AS replies ` + FIRST_COMMENTS +
+    'JOIN users u ON u.id = c.user_id ORDER BY c.id' },
+  replies: { name: 'replies', text: `SELECT r.id, r.comment_id, r.content, rfc3339(r.created_at) AS created, u.id AS uid,
+    u.nick ` + FIRST_COMMENTS + `CROSS JOIN LATERAL (SELECT * FROM replies WHERE comment_id = c.id ORDER BY id LIMIT 20) r
+    JOIN users u ON u.id = r.user_id ORDER BY r.id` },
+  post: { name: 'post', text: 'INSERT INTO posts (user_id, content) VALUES ($1, $2) RETURNING id' },
+  upsert: { name: 'upsert', text: `INSERT INTO hashtags (title) VALUES (lower($1)) ON CONFLICT (title)
+    DO UPDATE SET title = EXCLUDED.title RETURNING id` },
+  links: { name: 'links', text: `INSERT INTO post_hashtags (post_id, hashtag_id) SELECT $1, unnest($2::int8[])
+    ON CONFLICT DO NOTHING` },
+};
+
+async function details(rows) {
+  const posts = rows.map((r) => ({ id: Number(r.id), content: r.content, createdAt: r.created,
+    user: { id: Number(r.uid), nick: r.nick }, img: r.url ? { url: r.url, thumbUrl: r.thumb } : null,
+    hashtags: [], likeCount: Number(r.likes), liked: r.liked, commentCount: Number(r.comments), comments: [] }));
+  if (posts.length === 0) return posts;
+  const ids = posts.map((p) => p.id);
+  const byId = new Map(posts.map((p) => [p.id, p]));
+  const [tags, comments, replies] = await Promise.all(
+    [Q.tags, Q.comments, Q.replies].map((q) => pg.query({ ...q, values: [ids] })));
+  for (const t of tags.rows) byId.get(Number(t.post_id)).hashtags.push(t.title);
+  const commentById = new Map();
+  for (const c of comments.rows) {
+    const comment = { id: Number(c.id), content: c.content, createdAt: c.created,
+      user: { id: Number(c.uid), nick: c.nick }, replyCount: Number(c.replies), replies: [] };
+    byId.get(Number(c.post_id)).comments.push(comment);
+    commentById.set(comment.id, comment);
+  }
+  for (const r of replies.rows) {
+    const c = commentById.get(Number(r.comment_id));
+    if (c) c.replies.push({ id: Number(r.id), content: r.content, createdAt: r.created,
+      user: { id: Number(r.uid), nick: r.nick } });
+  }
+  return posts;
+}
+
+function paging(req) {
+  const limit = req.query.limit === undefined ? 20 : Number(req.query.limit);
+  const before = req.query.before === undefined ? Number.MAX_SAFE_INTEGER : Number(req.query.before);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100 || !Number.isInteger(before) || before < 1) return null;
+  return { limit, before };
+}
+
+function page(query, extra) {
+  return async (req, res, next) => {
+    try {
+      const p = paging(req);
+      if (!p) return res.status(400).json({ error: { code: 'invalid_paging', message: 'bad limit or before' } });
+      if (query === Q.following && !req.session.uid)
+        return res.status(401).json({ error: { code: 'unauthorized', message: 'not logged in' } });
+      const viewer = req.session.uid || 0;
+      const values = [viewer, p.before, p.limit + 1, ...extra(req)];
+      const r = await pg.query({ ...query, values });
+      const rows = r.rows.slice(0, p.limit);
+      const posts = await details(rows);
+      res.json({ posts, next: r.rows.length > p.limit ? posts[posts.length - 1].id : null });
+    } catch (e) { next(e); }
+  };
+}
+
+app.get('/api/posts', page(Q.latest, () => []));
+app.get('/api/feed', page(Q.following, () => []));
+app.get('/api/hashtags/:tag/posts', page(Q.hashtag, (req) => [req.params.tag]));
+
+// NodeBird's post: the post, then every hashtag upserted at once
+// (Promise.all over findOrCreate), then the links; no transaction.
+app.post('/api/posts', async (req, res, next) => {
+  try {
+    if (!req.session.uid) return res.status(401).json({ error: { code: 'unauthorized', message: 'not logged in' } });
+    const content = req.body && req.body.content;
+    if (typeof content !== 'string' || [...content].length < 1 || [...content].length > 140)
+      return res.status(400).json({ error: { code: 'invalid_content', message: 'content must be 1 to 140 characters' } });
+    const tags = [...new Set((content.match(/#[^\s#]+/g) || []).map((t) => t.slice(1).toLowerCase()))];
+    if (tags.length > 20) return res.status(400).json({ error: { code: 'too_many_hashtags', message: 'at most 20' } });
+    const post = await pg.query({ ...Q.post, values: [req.session.uid, content] });
+    const id = post.rows[0].id;
+    if (tags.length) {
+      const ids = await Promise.all(tags.map((t) => pg.query({ ...Q.upsert, values: [t] })));
+      await pg.query({ ...Q.links, values: [id, ids.map((r) => r.rows[0].id)] });
+    }
+    const one = await pg.query({ ...Q.one, values: [req.session.uid, id] });
+    res.status(201).json({ post: (await details(one.rows))[0] });
   } catch (e) { next(e); }
 });
 
