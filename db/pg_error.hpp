@@ -40,9 +40,12 @@ class PgError : public BackingError {
   const std::string& sqlstate() const { return sqlstate_; }
   const std::string& constraint() const { return constraint_; }  // e.g. "users_email_key"
 
-  // The database could not be reached or gave up: answer 503, not 500.
+  // The database could not be reached or gave up, or rolled the statement
+  // back for a conflict that a retry may not meet (a deadlock, a
+  // serialization failure): answer 503 with Retry-After, not 500.
   bool is_unavailable() const {
-    return kind_ == Kind::timeout || kind_ == Kind::connection_lost || kind_ == Kind::unavailable;
+    return kind_ == Kind::timeout || kind_ == Kind::connection_lost ||
+           kind_ == Kind::unavailable || kind_ == Kind::serialization_failure;
   }
   bool unavailable() const override { return is_unavailable(); }
 

@@ -67,11 +67,15 @@ const Statement kReplies{
     "JOIN users u ON u.id = r.user_id ORDER BY r.id"};
 #undef TERN_FIRST_COMMENTS
 
+// DO UPDATE (not DO NOTHING) so that RETURNING gives the ids of the tags that
+// exist too; it locks those rows until the commit, so the tags go in sorted
+// order — two posts sharing tags then lock them in the same order and wait
+// for each other instead of deadlocking (bench/hashtags found that).
 const Statement kCreate{
     "posts_create",
     "WITH p AS (INSERT INTO posts (user_id, content, image_id) VALUES ($1, $2, $3) RETURNING id), "
     "t AS (INSERT INTO hashtags (title) SELECT DISTINCT lower(x) FROM unnest($4::text[]) x "
-    "      ON CONFLICT (title) DO UPDATE SET title = EXCLUDED.title RETURNING id), "
+    "      ORDER BY 1 ON CONFLICT (title) DO UPDATE SET title = EXCLUDED.title RETURNING id), "
     "l AS (INSERT INTO post_hashtags (post_id, hashtag_id) SELECT p.id, t.id FROM p, t) "
     "SELECT id FROM p"};
 // The EXISTS sees the snapshot from before the DELETE: it tells "not yours"

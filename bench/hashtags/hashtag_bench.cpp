@@ -6,10 +6,11 @@
 //   statement  tern's: one statement — the post, `INSERT … SELECT unnest($4)
 //              ON CONFLICT … RETURNING` for the tags, and the links, as CTEs
 //              (db::posts::insert). One round trip, atomic by construction.
-//   pipeline   NodeBird's Promise.all: in a transaction, insert the post, then
-//              one upsert per tag, all in flight at once on the pipeline, then
-//              the links, then COMMIT. Four round trips and a connection held
-//              for all of them.
+//   pipeline   NodeBird's Promise.all: insert the post, then one upsert per
+//              tag, all in flight at once on the pipeline, then the links —
+//              three round trips and no transaction, as NodeBird has it (a
+//              failure between them leaves a post without its tags; wrapped
+//              in one transaction, the unordered upserts deadlock).
 //   workers    the tag upserts handed to worker threads with connections of
 //              their own (blocking libpq), the post and links on the loop's
 //              pool: the "move it off the request path" idea taken literally.
@@ -38,7 +39,6 @@
 
 #include "core/thread_pool.hpp"
 #include "db/pg_pool.hpp"
-#include "db/pg_transaction.hpp"
 #include "db/posts.hpp"
 
 namespace {
@@ -131,18 +131,18 @@ asio::awaitable<void> one_post(const std::string& strategy, tern::db::PgPool& pg
     std::optional<std::int64_t> no_image;
     co_await tern::db::posts::insert(pg, user, content, no_image, tags);
   } else if (strategy == "pipeline") {
-    auto tx = co_await pg.begin();
-    auto post = co_await tx.query(kPost, user, content);
+    // NodeBird: no transaction; Promise.all over one findOrCreate per tag,
+    // every upsert sent before any answer is awaited (each its own
+    // autocommit statement, as sequelize runs them).
+    auto post = co_await pg.query(kPost, user, content);
     auto id = post.front().get<std::int64_t>(0);
-    // Promise.all: every upsert sent before any answer is awaited.
-    auto [a, b, c, d, e] = co_await (tx.query(kUpsert, tags[0]) && tx.query(kUpsert, tags[1]) &&
-                                     tx.query(kUpsert, tags[2]) && tx.query(kUpsert, tags[3]) &&
-                                     tx.query(kUpsert, tags[4]));
+    auto [a, b, c, d, e] = co_await (pg.query(kUpsert, tags[0]) && pg.query(kUpsert, tags[1]) &&
+                                     pg.query(kUpsert, tags[2]) && pg.query(kUpsert, tags[3]) &&
+                                     pg.query(kUpsert, tags[4]));
     std::vector<std::int64_t> ids;
     for (auto* r : {&a, &b, &c, &d, &e})
       ids.push_back(r->front().get<std::int64_t>(0));
-    co_await tx.query(kLinks, id, ids);
-    co_await tx.commit();
+    co_await pg.query(kLinks, id, ids);
   } else {
     auto post = co_await pg.query(kPost, user, content);
     auto id = post.front().get<std::int64_t>(0);
