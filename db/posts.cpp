@@ -25,16 +25,31 @@ using namespace asio::experimental::awaitable_operators;
 
 const Statement kLatest{"posts_latest",
                         TERN_POST_COLUMNS "WHERE p.id < $2 ORDER BY p.id DESC LIMIT $3"};
-// The posts of the people $1 follows and $1's own. The plan walks the
-// primary key backwards from the cursor and keeps a post when its author is
-// in a hash of the followed ids (a hashed SubPlan, built once per query):
-// the work is the posts it must pass over to fill a page, which shrinks as
-// follows grow, instead of one index probe per followed user (a LATERAL
-// merge), which grows with them. docs/ARCHITECTURE.md shows the EXPLAIN.
-const Statement kFollowing{"posts_following", TERN_POST_COLUMNS
-                           "WHERE p.id < $2 AND (p.user_id = $1 OR p.user_id IN "
-                           "  (SELECT f.following_id FROM follows f WHERE f.follower_id = $1)) "
-                           "ORDER BY p.id DESC LIMIT $3"};
+// The posts of the people $1 follows and $1's own: two plans, one chosen per
+// reader by a one-time filter on their follow count, so that no reader pays
+// the other plan's worst case (docs/ARCHITECTURE.md shows both EXPLAINs).
+//   * Up to kFollowingMerge follows: per followed author, the newest posts
+//     below the cursor from posts_user_id_id_idx (LATERAL), then the top of
+//     their union — work bounded by follows x limit, whatever the density.
+//   * Beyond: walk the primary key backwards and keep a post when its author
+//     is in a hash of the followed ids — the work is the posts passed over
+//     to fill a page, which shrinks as follows (hence density) grow.
+// The walk alone costs a full scan for someone following a few quiet users;
+// the merge alone grows with follows. Together: flat.
+#define TERN_FOLLOWING_IDS                                                                        \
+  "WITH n AS MATERIALIZED (SELECT count(*) AS c FROM follows WHERE follower_id = $1), "           \
+  "ids AS ((SELECT x.id FROM (SELECT following_id AS uid FROM follows WHERE follower_id = $1 "    \
+  "                           UNION ALL SELECT $1) a "                                            \
+  "  CROSS JOIN LATERAL (SELECT id FROM posts WHERE user_id = a.uid AND id < $2 "                 \
+  "                      ORDER BY id DESC LIMIT $3) x "                                           \
+  "  WHERE (SELECT c FROM n) <= 256 ORDER BY x.id DESC LIMIT $3) "                                \
+  " UNION ALL "                                                                                   \
+  " (SELECT p.id FROM posts p WHERE (SELECT c FROM n) > 256 AND p.id < $2 AND "                   \
+  "  (p.user_id = $1 OR p.user_id IN (SELECT following_id FROM follows WHERE follower_id = $1)) " \
+  "  ORDER BY p.id DESC LIMIT $3)) "
+const Statement kFollowing{"posts_following", TERN_FOLLOWING_IDS TERN_POST_COLUMNS
+                           "WHERE p.id IN (SELECT id FROM ids) ORDER BY p.id DESC LIMIT $3"};
+#undef TERN_FOLLOWING_IDS
 const Statement kByUser{"posts_by_user", TERN_POST_COLUMNS
                         "WHERE p.user_id = $4 AND p.id < $2 ORDER BY p.id DESC LIMIT $3"};
 const Statement kByHashtag{"posts_by_hashtag", TERN_POST_COLUMNS

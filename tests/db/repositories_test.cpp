@@ -307,3 +307,65 @@ TEST_CASE_FIXTURE(Migrated, "repo domains and refresh tokens: ownership, once-on
     CHECK_FALSE(co_await domains::host_registered(pool, "example.com:8080"));
   });
 }
+
+// The following feed has two plans (db/posts.cpp): a per-author merge up to
+// 256 follows, a primary-key walk beyond. Both must give the same posts:
+// mine and my followees', newest first, paged by the cursor — and nobody
+// else's.
+TEST_CASE_FIXTURE(Migrated, "repo posts: the following feed, merge plan and walk plan alike") {
+  with_pool([](PgPool& pool) -> asio::awaitable<void> {
+    std::string batch = unique("feed");
+    auto made = co_await pool.query_sql(
+        "WITH u AS (INSERT INTO users (email, nick, password_hash) "
+        "  SELECT $1 || g || '@feed.test', 'f' || g, 'x' FROM generate_series(1, 301) g "
+        "  RETURNING id) SELECT array_agg(id ORDER BY id)::text FROM u",
+        batch);
+    std::vector<std::int64_t> ids;
+    std::string text = made.front().get<std::string>(0);
+    for (std::size_t i = 1; i < text.size();) {
+      std::size_t end = text.find_first_of(",}", i);
+      ids.push_back(std::stoll(text.substr(i, end - i)));
+      i = end + 1;
+    }
+    REQUIRE(ids.size() == 301);
+    std::int64_t few = ids[0], many = ids[1];
+    // `few` follows 3 users, `many` follows 299; everyone posts twice.
+    co_await pool.query_sql(
+        "INSERT INTO follows (follower_id, following_id) "
+        "SELECT $1::int8, unnest($2::int8[]) UNION ALL SELECT $3::int8, unnest($4::int8[])",
+        few, std::vector<std::int64_t>(ids.begin() + 2, ids.begin() + 5), many,
+        std::vector<std::int64_t>(ids.begin() + 2, ids.end()));
+    co_await pool.query_sql(
+        "INSERT INTO posts (user_id, content) SELECT u, 'p' FROM unnest($1::int8[]) u, "
+        "generate_series(1, 2) ORDER BY 1",
+        ids);
+    for (auto [reader, authors] : {std::pair{few, 4}, std::pair{many, 300}}) {
+      CAPTURE(authors);
+      auto expected = co_await pool.query_sql(
+          "SELECT count(*) FROM posts WHERE user_id = $1 OR user_id IN "
+          "(SELECT following_id FROM follows WHERE follower_id = $1)",
+          reader);
+      CHECK(expected.front().get<std::int64_t>(0) == 2 * authors);
+      PageQuery q;
+      q.viewer = reader;
+      q.limit = 7;
+      std::vector<std::int64_t> seen;
+      for (;;) {
+        auto page = co_await posts::following(pool, q);
+        for (auto& p : page.posts) {
+          bool followed =
+              p.user.id == reader ||
+              (reader == few ? (p.user.id == ids[2] || p.user.id == ids[3] || p.user.id == ids[4])
+                             : p.user.id != ids[0]);
+          CHECK(followed);
+          seen.push_back(p.id);
+        }
+        if (!page.next) break;
+        q.before = *page.next;
+      }
+      CHECK(static_cast<std::int64_t>(seen.size()) == 2 * authors);
+      CHECK(std::is_sorted(seen.rbegin(), seen.rend()));
+      CHECK(std::adjacent_find(seen.begin(), seen.end()) == seen.end());
+    }
+  });
+}
