@@ -10,6 +10,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <optional>
 #include <cstring>
 #include <iostream>
 
@@ -32,7 +33,14 @@ int serve(const tern::Config& config) {
 
   tern::ThreadPool cpu(config.pool_threads, config.pool_queue, {.name = "CPU pool", .nice = 10});
   tern::ThreadPool io(config.io_threads, config.io_queue, {.name = "I/O pool", .nice = 0});
-  tern::handlers::App app(config, {.cpu = cpu, .io = io});
+  std::optional<tern::handlers::App> made;
+  try {
+    made.emplace(config, tern::handlers::Pools{.cpu = cpu, .io = io});
+  } catch (const std::runtime_error& e) {  // an upload directory it cannot create, libvips
+    std::fprintf(stderr, "tern: %s\n", e.what());
+    return 2;
+  }
+  tern::handlers::App& app = *made;
 
   tern::http::ServerOptions options;
   options.host = config.listen_host;

@@ -29,22 +29,6 @@ std::string vips_failure() {
   return why.empty() ? "libvips failed" : why;
 }
 
-// The loader libvips' header sniffing picks must be the one for the format
-// the magic bytes said.
-std::string_view loader_for(ImageFormat f) {
-  switch (f) {
-    case ImageFormat::jpeg:
-      return "jpegload";
-    case ImageFormat::png:
-      return "pngload";
-    case ImageFormat::webp:
-      return "webpload";
-    case ImageFormat::gif:
-      return "gifload";
-  }
-  return {};
-}
-
 }  // namespace
 
 std::optional<ImageFormat> sniff_image(std::string_view b) {
@@ -98,25 +82,40 @@ void init_images() {
 
 std::optional<ImageHeader> probe_image(const std::string& path, ImageFormat expected) {
   ThreadDone done;
-  const char* loader = vips_foreign_find_load(path.c_str());
-  if (!loader) {
+  // The loader of the format the magic bytes named, called by name: libvips'
+  // own sniffing (vips_foreign_find_load) would ask every loader's is_a() —
+  // blocked ones included — whether it wants the file. Opening is lazy: the
+  // loader reads the header; pixels wait for a consumer that never comes.
+  VipsImage* out = nullptr;
+  const char* file = path.c_str();
+  int failed = 1;
+  switch (expected) {
+    case ImageFormat::jpeg:
+      failed = vips_jpegload(file, &out, "access", VIPS_ACCESS_SEQUENTIAL, nullptr);
+      break;
+    case ImageFormat::png:
+      failed = vips_pngload(file, &out, "access", VIPS_ACCESS_SEQUENTIAL, nullptr);
+      break;
+    case ImageFormat::webp:
+      failed = vips_webpload(file, &out, "access", VIPS_ACCESS_SEQUENTIAL, nullptr);
+      break;
+    case ImageFormat::gif:
+      failed = vips_gifload(file, &out, "access", VIPS_ACCESS_SEQUENTIAL, nullptr);
+      break;
+  }
+  if (failed) {
     vips_error_clear();
     return std::nullopt;
   }
-  // A class name ("VipsForeignLoadPngFile"); its nickname is "pngload".
-  const char* nickname = vips_nickname_find(g_type_from_name(loader));
-  if (!nickname || loader_for(expected) != nickname) return std::nullopt;
-  // Opening is lazy: the loader reads the header; pixels wait for a consumer
-  // that never comes.
-  Image image(vips_image_new_from_file(path.c_str(), "access", VIPS_ACCESS_SEQUENTIAL, nullptr));
-  if (!image) {
-    vips_error_clear();
-    return std::nullopt;
-  }
+  Image image(out);
   return ImageHeader{vips_image_get_width(image.get()), vips_image_get_page_height(image.get()),
                      vips_image_get_n_pages(image.get())};
 }
 
+// vips_thumbnail picks its loader by sniffing, highest priority first; every
+// file that gets here passed sniff_image() and probe_image(), and for those
+// magic numbers the jpeg, png, webp and gif loaders claim the file before
+// any lower-priority (and blocked) loader is asked.
 std::string make_thumbnail(const std::string& source, const std::string& target, int box) {
   ThreadDone done;
   VipsImage* out = nullptr;

@@ -35,9 +35,9 @@ struct ImageHeader {
   int pages = 1;
 };
 
-// libvips reads the header and nothing more (no pixel is decoded). nullopt
-// when no allowed loader accepts the file, or the loader is not the one for
-// `expected` (a PNG renamed .jpg is a PNG; a zip named .png is nothing).
+// The loader for `expected` (and no other) reads the header and nothing
+// more: no pixel is decoded. nullopt when it cannot (a zip behind PNG magic
+// bytes, a truncated header).
 std::optional<ImageHeader> probe_image(const std::string& path, ImageFormat expected);
 
 // Writes a thumbnail of `source` to `target`, whose extension picks the

@@ -68,6 +68,10 @@ err=$(TERN_SESSION_SECRET=$S32 TERN_JWT_SECRET=$S32 REDIS_URL=redis://host:notap
 check "bad REDIS_URL is refused with one line" \
   "[ $rc -ne 0 ] && [ \"\$(wc -l <<<\"\$err\")\" -eq 1 ] && grep -q REDIS_URL <<<\"\$err\""
 
+err=$(TERN_SESSION_SECRET=$S32 TERN_JWT_SECRET=$S32 TERN_UPLOAD_DIR=/proc/no-uploads-here "$TERN" 2>&1); rc=$?
+check "an upload directory it cannot create is refused with one line" \
+  "[ $rc -eq 2 ] && [ \"\$(wc -l <<<\"\$err\")\" -eq 1 ] && grep -q TERN_UPLOAD_DIR <<<\"\$err\""
+
 # Cluster mode: a supervisor, two workers on one port, a dead worker replaced,
 # SIGTERM drains them all.
 TERN_WORKERS=2 TERN_ACCESS_LOG=off "$TERN" >"$work/log3" 2>&1 &

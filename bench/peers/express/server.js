@@ -100,8 +100,16 @@ const FIRST_COMMENTS = `FROM unnest($1::int8[]) AS parent(id) CROSS JOIN LATERAL
   (SELECT * FROM comments WHERE post_id = parent.id ORDER BY id LIMIT 20) c `;
 const Q = {
   latest: { name: 'latest', text: POST_COLUMNS + 'WHERE p.id < $2 ORDER BY p.id DESC LIMIT $3' },
-  following: { name: 'following', text: POST_COLUMNS + `WHERE p.id < $2 AND (p.user_id = $1 OR p.user_id IN
-    (SELECT f.following_id FROM follows f WHERE f.follower_id = $1)) ORDER BY p.id DESC LIMIT $3` },
+  // tern's statement (db/posts.cpp, kFollowing): a per-author merge up to
+  // 256 follows, the primary-key walk beyond.
+  following: { name: 'following', text: `WITH n AS MATERIALIZED (SELECT count(*) AS c FROM follows WHERE follower_id = $1),
+    ids AS ((SELECT x.id FROM (SELECT following_id AS uid FROM follows WHERE follower_id = $1 UNION ALL SELECT $1) a
+      CROSS JOIN LATERAL (SELECT id FROM posts WHERE user_id = a.uid AND id < $2 ORDER BY id DESC LIMIT $3) x
+      WHERE (SELECT c FROM n) <= 256 ORDER BY x.id DESC LIMIT $3)
+     UNION ALL
+     (SELECT p.id FROM posts p WHERE (SELECT c FROM n) > 256 AND p.id < $2 AND (p.user_id = $1 OR p.user_id IN
+       (SELECT following_id FROM follows WHERE follower_id = $1)) ORDER BY p.id DESC LIMIT $3)) ` +
+    POST_COLUMNS + 'WHERE p.id IN (SELECT id FROM ids) ORDER BY p.id DESC LIMIT $3' },
   hashtag: { name: 'hashtag', text: POST_COLUMNS + `JOIN post_hashtags ph ON ph.post_id = p.id
     JOIN hashtags h ON h.id = ph.hashtag_id WHERE h.title = lower($4) AND p.id < $2 ORDER BY p.id DESC LIMIT $3` },
   one: { name: 'one', text: POST_COLUMNS + 'WHERE p.id = $2' },
