@@ -81,8 +81,14 @@ class Server:
         return r.status, parsed, r
 
     def stop(self):
+        """SIGTERM; the exit must be clean and the log free of sanitizer reports."""
         self.proc.terminate()
-        self.proc.wait(10)
+        rc = self.proc.wait(30)
+        self.log.flush()
+        log = open(self.log.name, errors="replace").read()
+        check("tern drains and exits 0 on SIGTERM", rc == 0, rc)
+        check("no sanitizer report in tern's log",
+              "Sanitizer" not in log and "runtime error:" not in log)
 
 
 class User:
