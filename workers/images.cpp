@@ -119,7 +119,10 @@ std::optional<ImageHeader> probe_image(const std::string& path, ImageFormat expe
 std::string make_thumbnail(const std::string& source, const std::string& target, int box) {
   ThreadDone done;
   VipsImage* out = nullptr;
-  if (vips_thumbnail(source.c_str(), &out, box, "height", box, "size", VIPS_SIZE_DOWN, nullptr))
+  // A truncated or corrupt image fails (as sharp's default does) instead of
+  // becoming a thumbnail of grey: the post then keeps showing the original.
+  if (vips_thumbnail(source.c_str(), &out, box, "height", box, "size", VIPS_SIZE_DOWN, "fail_on",
+                     VIPS_FAIL_ON_TRUNCATED, nullptr))
     return vips_failure();
   Image thumb(out);
   if (vips_image_write_to_file(thumb.get(), target.c_str(), nullptr)) return vips_failure();

@@ -50,8 +50,12 @@ class Server:
             "TERN_UPLOAD_DIR": self.uploads,
         })
         env.update(extra)
+        self.env = env
         self.log = open(os.path.join(work, "log"), "ab")
-        self.proc = subprocess.Popen([TERN], env=env, stdout=self.log, stderr=self.log)
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen([TERN], env=self.env, stdout=self.log, stderr=self.log)
         for _ in range(200):
             try:
                 if self.request("GET", "/readyz")[0] == 200:
@@ -89,6 +93,14 @@ class Server:
         check("tern drains and exits 0 on SIGTERM", rc == 0, rc)
         check("no sanitizer report in tern's log",
               "Sanitizer" not in log and "runtime error:" not in log)
+
+    def restart(self):
+        self.stop()
+        self.start()
+
+    def log_text(self):
+        self.log.flush()
+        return open(self.log.name, errors="replace").read()
 
 
 class User:

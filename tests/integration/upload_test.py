@@ -10,6 +10,7 @@ every refusal, nothing left on disk.
 Usage: upload_test.py TERN   (DATABASE_URL and REDIS_URL from scripts/test)
 """
 import os
+import random
 import socket
 import struct
 import subprocess
@@ -300,6 +301,31 @@ def run(s):
     check("a cross-site upload → 403", st == 403)
     time.sleep(0.2)
     check("nothing left on disk after the refusals", stored(s) == before, stored(s) - before)
+
+    # --- a thumbnail that cannot be made; thumbnails left pending by a stop --
+    st, body, _ = upload(alice, multipart([("img", "a.png", "image/png", png_header(50, 50))]))
+    check("a PNG whose header reads but whose pixels do not → 201 (the original is kept)", st == 201)
+    broken = body["url"] if st == 201 else ""
+    st, post, _ = alice("POST", "/api/posts", {"content": "broken image", "img": broken})
+    deadline = time.time() + 20
+    while time.time() < deadline and "given up" not in s.log_text():
+        time.sleep(0.2)
+    st, got, _ = s.request("GET", f"/api/posts/{post['post']['id']}")
+    check("its thumbnail is retried, then given up: logged, thumbUrl stays null, the post is fine",
+          "given up after 4 attempts" in s.log_text() and st == 200 and
+          got["post"]["img"]["thumbUrl"] is None and
+          s.request("GET", broken.replace("/uploads/", "/uploads/thumb/"))[0] == 404)
+
+    name = "resume%06x.png" % random.randrange(1 << 24)
+    with open(os.path.join(s.uploads, name), "wb") as f:
+        f.write(sample("png", 300, 100))
+    subprocess.run(["psql", os.environ["DATABASE_URL"], "-qtAc",
+                    f"INSERT INTO images (user_id, path, format) VALUES ({alice.id}, '{name}', 'png')"],
+                   check=True)
+    s.restart()
+    thumb, _ = wait_thumbnail(s, "/uploads/" + name)
+    check("a thumbnail pending at a restart is made after it",
+          thumb is not None and dimensions(thumb) == ("png", 200, 67), dimensions(thumb) if thumb else None)
 
     # --- /uploads/ serves only uploads -------------------------------------------
     for path in ["/uploads/../../etc/passwd", "/uploads/%2e%2e/x.png", "/uploads/.tmp/x",
