@@ -21,13 +21,17 @@ ThreadPool::ThreadPool(unsigned threads, std::size_t max_queue, PoolOptions opti
 }
 
 ThreadPool::~ThreadPool() {
+  join();
+}
+
+void ThreadPool::join() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
   for (auto& t : threads_)
-    t.join();
+    if (t.joinable()) t.join();
 }
 
 bool ThreadPool::try_post_keep(std::unique_ptr<Job>& job) {

@@ -52,7 +52,11 @@ struct PoolOptions {
 class ThreadPool {
  public:
   ThreadPool(unsigned threads, std::size_t max_queue, PoolOptions options = {});
-  ~ThreadPool();  // finishes queued jobs, then joins
+  ~ThreadPool();  // join()
+  // Refuses new jobs, finishes the queued ones, joins the threads. A job's
+  // completion is posted to the executor that awaited it, so call this while
+  // those executors (the loops' io_contexts) still exist. Idempotent.
+  void join();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 

@@ -10,9 +10,9 @@
 
 #include <csignal>
 #include <cstdio>
-#include <optional>
 #include <cstring>
 #include <iostream>
+#include <optional>
 
 #include "core/config.hpp"
 #include "core/log.hpp"
@@ -79,6 +79,10 @@ int serve(const tern::Config& config) {
   });
   signals_io.run();
   server.shutdown();
+  // Jobs still on the pools (a thumbnail, a hash) post their completion to a
+  // loop's io_context: let them finish while the server still owns those.
+  cpu.join();
+  io.join();
   tern::log::info("stopped");
   return 0;
 }

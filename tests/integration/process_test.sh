@@ -90,6 +90,9 @@ for _ in $(seq 50); do
 done
 check "a killed worker is replaced" "[ \"\$(wc -w <<<'$now')\" -eq 2 ] && ! grep -qw '$victim' <<<'$now'"
 check "the death is logged" "grep -q 'killed by signal' '$work/log3'"
+# The replacement must be up before SIGTERM, or it would die of the default
+# action before its handler is installed and never log its drain.
+for _ in $(seq 100); do [ "$(grep -c ' tern listening on' "$work/log3")" -ge 3 ] && break; sleep 0.1; done
 kill -TERM "$pid"
 wait "$pid"; rc=$?
 pid=
