@@ -13,20 +13,16 @@
 
 #include <chrono>
 #include <memory>
+
 #include <ostream>
 #include <string_view>
+#include "db/pg_handles.hpp"
 
 namespace tern::db {
 namespace {
 
-struct ConnClose {
-  void operator()(PGconn* c) const { PQfinish(c); }
-};
-struct ResultClear {
-  void operator()(PGresult* r) const { PQclear(r); }
-};
-using Conn = std::unique_ptr<PGconn, ConnClose>;
-using Result = std::unique_ptr<PGresult, ResultClear>;
+using Conn = BlockingConn;
+using Result = BlockingResult;
 
 // The advisory lock every tern migrator takes: "ternmigr" read as a 64-bit
 // big-endian number, a key no other application is likely to pick.

@@ -3,20 +3,16 @@
 #include <libpq-fe.h>
 
 #include <memory>
+
 #include <stdexcept>
+#include "db/pg_handles.hpp"
 
 namespace tern::db {
 
 namespace {
 
-struct ConnClose {
-  void operator()(PGconn* c) const { PQfinish(c); }
-};
-struct ResultClear {
-  void operator()(PGresult* r) const { PQclear(r); }
-};
-using Conn = std::unique_ptr<PGconn, ConnClose>;
-using Result = std::unique_ptr<PGresult, ResultClear>;
+using Conn = BlockingConn;
+using Result = BlockingResult;
 
 // The batch, in order. Options arrive as session settings (seed.users, …)
 // read with current_setting(), so the script is plain SQL with no string
