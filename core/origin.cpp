@@ -73,4 +73,46 @@ std::optional<std::string> normalize_origin(std::string_view text) {
   return out;
 }
 
+std::optional<std::string> normalize_domain_host(std::string_view text) {
+  std::string_view name = text, port;
+  if (auto colon = text.find(':'); colon != std::string_view::npos) {
+    name = text.substr(0, colon);
+    port = text.substr(colon + 1);
+    unsigned n = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+    if (port.empty() || port.front() == '0' || ec != std::errc() ||
+        end != port.data() + port.size() || n > 65535)
+      return std::nullopt;
+  }
+  if (name.empty() || name.size() > 253) return std::nullopt;
+  std::string out;
+  out.reserve(text.size());
+  std::size_t label = 0;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    char c = lower(name[i]);
+    if (c == '.') {
+      if (label == 0 || out.back() == '-') return std::nullopt;  // "a..b", "a-.b", ".a"
+      label = 0;
+    } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-') {
+      if (c == '-' && label == 0) return std::nullopt;  // "-a"
+      if (++label > 63) return std::nullopt;
+    } else {
+      return std::nullopt;
+    }
+    out += c;
+  }
+  if (label == 0 || out.back() == '-') return std::nullopt;  // "a.", "a-"
+  if (!port.empty()) {
+    out += ':';
+    out += port;
+  }
+  return out;
+}
+
+std::string_view origin_host(std::string_view canonical_origin) {
+  auto scheme_end = canonical_origin.find("://");
+  return scheme_end == std::string_view::npos ? canonical_origin
+                                              : canonical_origin.substr(scheme_end + 3);
+}
+
 }  // namespace tern

@@ -17,4 +17,16 @@ namespace tern {
 // origin) is not an origin here either.
 std::optional<std::string> normalize_origin(std::string_view text);
 
+// A domain as the token API registers it (API.md, POST /api/domains): a DNS
+// name or IPv4 address with an optional port — "example.com",
+// "localhost:4000" — lower-cased. Labels of 1..63 letters, digits and '-'
+// (not at either end), at most 253 characters before the port; a port is
+// 1..65535 without leading zeros. nullopt for anything else (a scheme, a
+// path, userinfo, a trailing dot, spaces, IPv6 literals).
+std::optional<std::string> normalize_domain_host(std::string_view text);
+
+// "host[:port]" of a canonical origin ("https://a.example:8443" →
+// "a.example:8443"), which is what a registered domain is matched against.
+std::string_view origin_host(std::string_view canonical_origin);
+
 }  // namespace tern

@@ -7,7 +7,9 @@ namespace {
 #define TERN_DOMAIN_COLUMNS "id, user_id, host, type, client_secret, rfc3339(created_at)"
 const Statement kCreate{"domains_create",
                         "INSERT INTO domains (user_id, host, type, client_secret) "
-                        "VALUES ($1, lower($2), $3, $4) RETURNING " TERN_DOMAIN_COLUMNS};
+                        "SELECT $1, lower($2), $3, $4 "
+                        "WHERE (SELECT count(*) FROM domains WHERE user_id = $1) < $5 "
+                        "RETURNING " TERN_DOMAIN_COLUMNS};
 const Statement kList{"domains_list",
                       "SELECT " TERN_DOMAIN_COLUMNS " FROM domains WHERE user_id = $1 ORDER BY id"};
 const Statement kBySecret{"domains_by_secret",
@@ -19,6 +21,7 @@ const Statement kRemove{
     "SELECT (SELECT count(*) FROM d), EXISTS (SELECT 1 FROM domains WHERE id = $1)"};
 const Statement kHost{"domains_host",
                       "SELECT EXISTS (SELECT 1 FROM domains WHERE host = lower($1))"};
+const Statement kAllHosts{"domains_all_hosts", "SELECT DISTINCT host FROM domains"};
 
 Domain domain_from(const Row& r) {
   return {r.get<std::int64_t>(0), r.get<std::int64_t>(1), r.get<std::string>(2),
@@ -27,9 +30,11 @@ Domain domain_from(const Row& r) {
 
 }  // namespace
 
-asio::awaitable<Domain> create(PgPool& pool, std::int64_t user_id, std::string host,
-                               std::string type, std::string client_secret) {
-  auto r = co_await pool.query(kCreate, user_id, host, type, client_secret);
+asio::awaitable<std::optional<Domain>> create(PgPool& pool, std::int64_t user_id, std::string host,
+                                              std::string type, std::string client_secret,
+                                              std::int64_t max_per_user) {
+  auto r = co_await pool.query(kCreate, user_id, host, type, client_secret, max_per_user);
+  if (r.empty()) co_return std::nullopt;
   co_return domain_from(r.front());
 }
 
@@ -56,6 +61,15 @@ asio::awaitable<std::optional<Domain>> find_by_secret(PgPool& pool, std::string 
 asio::awaitable<bool> host_registered(PgPool& pool, std::string host) {
   auto r = co_await pool.query(kHost, host);
   co_return r.front().get<bool>(0);
+}
+
+asio::awaitable<std::vector<std::string>> all_hosts(PgPool& pool) {
+  auto r = co_await pool.query(kAllHosts);
+  std::vector<std::string> out;
+  out.reserve(r.size());
+  for (Row row : r)
+    out.push_back(row.get<std::string>(0));
+  co_return out;
 }
 
 }  // namespace tern::db::domains

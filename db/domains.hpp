@@ -25,12 +25,17 @@ struct Domain {
 
 namespace domains {
 
-asio::awaitable<Domain> create(PgPool& pool, std::int64_t user_id, std::string host,
-                               std::string type, std::string client_secret);
+// The new domain, or nullopt when the user already has `max_per_user`.
+// (Concurrent creations by one user may each see the count below the cap.)
+asio::awaitable<std::optional<Domain>> create(PgPool& pool, std::int64_t user_id, std::string host,
+                                              std::string type, std::string client_secret,
+                                              std::int64_t max_per_user);
 asio::awaitable<std::vector<Domain>> list(PgPool& pool, std::int64_t user_id);
 asio::awaitable<Removal> remove(PgPool& pool, std::int64_t id, std::int64_t user_id);
 asio::awaitable<std::optional<Domain>> find_by_secret(PgPool& pool, std::string client_secret);
 asio::awaitable<bool> host_registered(PgPool& pool, std::string host);
+// Every registered host, once each (the CORS check keeps them in memory).
+asio::awaitable<std::vector<std::string>> all_hosts(PgPool& pool);
 
 }  // namespace domains
 }  // namespace tern::db

@@ -4,6 +4,7 @@
 #include <asio/detached.hpp>
 
 #include "handlers/auth.hpp"
+#include "handlers/domains.hpp"
 #include "handlers/ops.hpp"
 #include "handlers/people.hpp"
 #include "handlers/posts.hpp"
@@ -40,6 +41,7 @@ App::App(const Config& config, Pools pools)
   add_auth_routes(router_, config_, pools.cpu, hashing_);
   add_post_routes(router_);
   add_people_routes(router_);
+  add_domain_routes(router_);
   add_upload_routes(router_, config_, pools.cpu, pools.io, uploads_, thumbnailer_);
 
   // The single-page client: its own routes all serve index.html, and any

@@ -1,7 +1,6 @@
 #include "handlers/image_upload.hpp"
 
 #include <fcntl.h>
-#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,8 +9,8 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "core/base64url.hpp"
 #include "core/log.hpp"
+#include "core/random.hpp"
 #include "http/error.hpp"
 
 namespace tern::handlers {
@@ -22,9 +21,7 @@ namespace {
 
 // 128 random bits, base64url: a name nobody can guess or collide with.
 std::string random_name() {
-  unsigned char bytes[16];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no random bytes");
-  return base64url_encode(bytes, sizeof bytes);
+  return random_base64url(16);
 }
 
 // An upload that cannot be stored (disk full, read-only, gone) is the

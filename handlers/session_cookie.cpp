@@ -1,12 +1,12 @@
 #include "handlers/session_cookie.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include <stdexcept>
 
 #include "core/base64url.hpp"
 #include "core/hmac.hpp"
+#include "core/random.hpp"
 
 namespace tern::handlers {
 
@@ -20,9 +20,7 @@ std::string mac(std::string_view message, std::string_view secret) {
 }  // namespace
 
 std::string new_session_id() {
-  unsigned char bytes[32];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no random bytes");
-  return base64url_encode(bytes, sizeof bytes);
+  return random_base64url(32);
 }
 
 std::string sign_session_id(std::string_view id, std::string_view secret) {

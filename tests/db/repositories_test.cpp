@@ -270,14 +270,19 @@ TEST_CASE_FIXTURE(Migrated, "repo domains and refresh tokens: ownership, once-on
   with_pool([](PgPool& pool) -> asio::awaitable<void> {
     User owner = co_await new_user(pool), other = co_await new_user(pool);
     std::string secret = unique("secret");
-    Domain d = co_await domains::create(pool, owner.id, "Example.COM:8080", "free", secret);
+    Domain d = *co_await domains::create(pool, owner.id, "Example.COM:8080", "free", secret, 2);
     CHECK(d.host == "example.com:8080");
+    auto all = co_await domains::all_hosts(pool);
+    CHECK(std::find(all.begin(), all.end(), "example.com:8080") != all.end());
     CHECK(co_await domains::host_registered(pool, "EXAMPLE.com:8080"));
     CHECK((co_await domains::list(pool, owner.id)).size() == 1);
     CHECK((co_await domains::find_by_secret(pool, secret))->id == d.id);
     CHECK(co_await error_of([&] {
-            return domains::create(pool, owner.id, "x.io", "gold", unique("s"));
+            return domains::create(pool, owner.id, "x.io", "gold", unique("s"), 2);
           }) == Kind::check_violation);
+    // The cap: a second fits, a third does not.
+    CHECK(co_await domains::create(pool, other.id, "a.io", "free", unique("s"), 1));
+    CHECK_FALSE(co_await domains::create(pool, other.id, "b.io", "free", unique("s"), 1));
 
     TokenDigest first{}, second{}, stranger{};
     first[0] = 1;
