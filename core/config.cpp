@@ -136,9 +136,45 @@ const std::vector<Setting>& settings() {
        [](Config& c, const std::string& n, const std::string& v) {
          parse_secret(c.session_secret, n, v);
        }},
-      {"TERN_JWT_SECRET", nullptr, "required: HMAC key for JWTs (>= 32 chars)",
+      {"TERN_JWT_SECRET", nullptr,
+       "required unless TERN_JWT_KEYS is set: HMAC key for JWTs (>= 32 chars), kid k1",
        [](Config& c, const std::string& n, const std::string& v) {
          parse_secret(c.jwt_secret, n, v);
+       }},
+      {"TERN_JWT_KEYS", "",
+       "JWT keys as kid:secret,kid:secret (newest first, it signs; all verify)",
+       [](Config& c, const std::string& n, const std::string& v) {
+         if (v.empty()) return;
+         auto keys = parse_jwt_keys(v);
+         if (!keys) bad(n, "expected kid:secret,... with kids of [A-Za-z0-9._-]{1,64}");
+         for (const auto& k : *keys)
+           if (k.secret.size() < 32) bad(n, "the secret of kid " + k.kid + " is under 32 chars");
+         c.jwt_keys = std::move(*keys);
+       }},
+      {"TERN_JWT_TTL_S", "900", "lifetime of an access token (seconds)",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.jwt_ttl = std::chrono::seconds(parse_uint(n, v, 1, 86400));
+       }},
+      {"TERN_JWT_LEEWAY_S", "5", "clock skew allowed when checking exp, nbf and iat (seconds)",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.jwt_leeway = std::chrono::seconds(parse_uint(n, v, 0, 300));
+       }},
+      {"TERN_REFRESH_TTL_S", "1209600", "lifetime of a refresh token (seconds)",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.refresh_ttl = std::chrono::seconds(parse_uint(n, v, 60, 365ull * 86400));
+       }},
+      {"TERN_RATE_FREE", "60", "/v2 requests per minute for a free domain's owner",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.rate_free = static_cast<long long>(parse_uint(n, v, 1, 1'000'000));
+       }},
+      {"TERN_RATE_PREMIUM", "1000", "/v2 requests per minute for a premium domain's owner",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.rate_premium = static_cast<long long>(parse_uint(n, v, 1, 1'000'000));
+       }},
+      {"TERN_RATE_FAIL_OPEN_S", "60",
+       "Redis down: /v2 is not rate limited for this long, then answers 503 (0: at once)",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.rate_fail_open = std::chrono::seconds(parse_uint(n, v, 0, 86400));
        }},
       {"TERN_UPLOAD_DIR", "var/uploads", "where uploaded images and thumbnails are stored",
        [](Config& c, const std::string&, const std::string& v) { c.upload_dir = v; }},
@@ -286,10 +322,16 @@ Config load_config(const EnvLookup& env) {
   for (const auto& s : settings()) {
     auto value = env(s.name);
     if (!value) {
-      if (!s.default_text) bad(s.name, "is required but not set (see tern --help)");
+      bool keys_instead = std::string_view(s.name) == "TERN_JWT_SECRET" && env("TERN_JWT_KEYS");
+      if (!s.default_text && !keys_instead)
+        bad(s.name, "is required but not set (see tern --help)");
       continue;
     }
     s.apply(c, s.name, *value);
+  }
+  if (c.jwt_keys.empty()) {
+    if (c.jwt_secret.empty()) bad("TERN_JWT_SECRET", "is required but not set (see tern --help)");
+    c.jwt_keys.push_back({"k1", c.jwt_secret});
   }
   if (c.public_origin.empty()) {
     c.public_origin_derived = true;

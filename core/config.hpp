@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/jwt.hpp"
 #include "core/redis_url.hpp"
 
 namespace tern {
@@ -44,6 +45,14 @@ struct Config {
   unsigned sessions_per_user = 20;           // live sessions; a login beyond ends the oldest
   std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For is believed
   std::string jwt_secret;
+  // The token API (API.md, "Token API").
+  std::vector<JwtKey> jwt_keys;  // newest first: TERN_JWT_KEYS, else {"k1", jwt_secret}
+  std::chrono::seconds jwt_ttl{900};
+  std::chrono::seconds jwt_leeway{5};
+  std::chrono::seconds refresh_ttl{14 * 86400};
+  long long rate_free = 60;  // /v2 requests per minute per domain owner
+  long long rate_premium = 1000;
+  std::chrono::seconds rate_fail_open{60};  // Redis down: /v2 unlimited this long, then 503
   std::string upload_dir;
   std::string web_root;
   std::string public_origin;

@@ -23,6 +23,14 @@ struct Domain {
   std::string created_at;
 };
 
+// Who a token is issued to: the domain's owner, and the domain.
+struct TokenSubject {
+  std::int64_t user_id = 0;
+  std::string nick;
+  std::int64_t domain_id = 0;
+  std::string type;  // "free" | "premium"
+};
+
 namespace domains {
 
 // The new domain, or nullopt when the user already has `max_per_user`.
@@ -31,8 +39,16 @@ asio::awaitable<std::optional<Domain>> create(PgPool& pool, std::int64_t user_id
                                               std::string type, std::string client_secret,
                                               std::int64_t max_per_user);
 asio::awaitable<std::vector<Domain>> list(PgPool& pool, std::int64_t user_id);
-asio::awaitable<Removal> remove(PgPool& pool, std::int64_t id, std::int64_t user_id);
+struct DomainRemoval {
+  Removal outcome = Removal::not_found;
+  std::string host;  // the deleted domain's, when deleted
+};
+asio::awaitable<DomainRemoval> remove(PgPool& pool, std::int64_t id, std::int64_t user_id);
 asio::awaitable<std::optional<Domain>> find_by_secret(PgPool& pool, std::string client_secret);
+// The owner and domain of a client secret (POST /v2/token) or of a domain
+// id (refreshing), in one statement each.
+asio::awaitable<std::optional<TokenSubject>> subject_by_secret(PgPool& pool, std::string secret);
+asio::awaitable<std::optional<TokenSubject>> subject_of(PgPool& pool, std::int64_t domain_id);
 asio::awaitable<bool> host_registered(PgPool& pool, std::string host);
 // Every registered host, once each (the CORS check keeps them in memory).
 asio::awaitable<std::vector<std::string>> all_hosts(PgPool& pool);

@@ -8,6 +8,7 @@
 #include "handlers/ops.hpp"
 #include "handlers/people.hpp"
 #include "handlers/posts.hpp"
+#include "handlers/token_api.hpp"
 #include "handlers/uploads.hpp"
 #include "workers/images.hpp"
 
@@ -35,13 +36,16 @@ App::App(const Config& config, Pools pools)
   router_.group({.prefix = "/auth", .headers = no_store});
   router_.group({.prefix = "/api", .headers = no_store});
   router_.group({.prefix = "/v2", .error_shape = http::status_code_error, .headers = no_store});
+  router_.group({.prefix = "/v1", .error_shape = http::status_code_error, .headers = no_store});
   router_.use(origin_check(config_));
   router_.use(session_identity(config_));
+  router_.use(token_api_gate());
   add_ops_routes(router_);
   add_auth_routes(router_, config_, pools.cpu, hashing_);
   add_post_routes(router_);
   add_people_routes(router_);
   add_domain_routes(router_);
+  add_token_routes(router_, config_);
   add_upload_routes(router_, config_, pools.cpu, pools.io, uploads_, thumbnailer_);
 
   // The single-page client: its own routes all serve index.html, and any

@@ -7,6 +7,7 @@
 #include "handlers/auth.hpp"
 #include "handlers/input.hpp"
 #include "handlers/loop_services.hpp"
+#include "handlers/token_state.hpp"
 #include "http/error.hpp"
 
 namespace tern::handlers {
@@ -49,6 +50,9 @@ asio::awaitable<void> create_domain(Request& req, Response& res) {
                                    std::move(secret), kMaxDomainsPerUser);
   if (!domain)
     throw HttpError(409, "too_many_domains", "an account can register at most 50 domains");
+  auto& services = services_of(req);
+  services.tokens().add_host(domain->host);
+  co_await TokenState::publish_host_change(services.redis(), domain->host);
   std::string body;
   JsonWriter w(body);
   write_domain(w, *domain);
@@ -70,8 +74,11 @@ asio::awaitable<void> list_domains(Request& req, Response& res) {
 asio::awaitable<void> delete_domain(Request& req, Response& res) {
   auto user = require_signed_in(req);
   auto id = path_id(req, "id");
-  switch (co_await db::domains::remove(services_of(req).pg(), id, user)) {
+  auto& services = services_of(req);
+  auto removed = co_await db::domains::remove(services.pg(), id, user);
+  switch (removed.outcome) {
     case db::Removal::deleted:
+      co_await TokenState::publish_host_change(services.redis(), std::move(removed.host));
       res.no_content();
       co_return;
     case db::Removal::forbidden:

@@ -41,6 +41,7 @@ LoopServices::LoopServices(asio::io_context& io, const Config& config,
           io.get_executor(),
           [this](std::vector<std::int64_t> ids) { return db::users::me_many(pg_, std::move(ids)); },
           [](const db::Me& m) { return m.user.id; }),
+      tokens_(io, config, pg_, redis_),
       sweep_timer_(io) {
   pg_.start();
   if (config.session_store == SessionStoreKind::postgres)
@@ -69,6 +70,7 @@ LoopServices::~LoopServices() = default;
 void LoopServices::close() {
   closed_ = true;
   sweep_timer_.cancel();
+  tokens_.close();
   pg_.close();
   redis_.close();
 }

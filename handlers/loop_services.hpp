@@ -22,6 +22,7 @@
 #include "db/session_store.hpp"
 #include "db/session_store_memory.hpp"
 #include "db/users.hpp"
+#include "handlers/token_state.hpp"
 #include "http/server.hpp"
 
 namespace tern::handlers {
@@ -37,6 +38,8 @@ class LoopServices final : public http::LoopLocal {
   db::SessionStore& sessions() { return *sessions_; }
   // The signed-in user of /api/me, batched per loop turn (db/batch_loader.hpp).
   db::BatchLoader<std::int64_t, db::Me>& me() { return me_; }
+  // The token API's codec, denylist and CORS hosts (handlers/token_state.hpp).
+  TokenState& tokens() { return tokens_; }
   void close();
 
  private:
@@ -45,6 +48,7 @@ class LoopServices final : public http::LoopLocal {
   std::unique_ptr<db::SessionStore> own_sessions_;  // postgres or redis: this loop's
   db::SessionStore* sessions_;
   db::BatchLoader<std::int64_t, db::Me> me_;
+  TokenState tokens_;
   asio::steady_timer sweep_timer_;  // the memory store's sweep, one step a second
   bool closed_ = false;
 

@@ -306,9 +306,11 @@ TEST_CASE_FIXTURE(Migrated, "repo domains and refresh tokens: ownership, once-on
     CHECK((co_await refresh_tokens::consume(pool, stranger)).outcome ==
           refresh_tokens::Outcome::unknown);
 
-    CHECK(co_await domains::remove(pool, d.id, other.id) == Removal::forbidden);
-    CHECK(co_await domains::remove(pool, d.id, owner.id) == Removal::deleted);
-    CHECK(co_await domains::remove(pool, d.id, owner.id) == Removal::not_found);
+    CHECK((co_await domains::remove(pool, d.id, other.id)).outcome == Removal::forbidden);
+    auto removed = co_await domains::remove(pool, d.id, owner.id);
+    CHECK(removed.outcome == Removal::deleted);
+    CHECK(removed.host == "example.com:8080");
+    CHECK((co_await domains::remove(pool, d.id, owner.id)).outcome == Removal::not_found);
     CHECK_FALSE(co_await domains::host_registered(pool, "example.com:8080"));
   });
 }

@@ -115,3 +115,25 @@ TEST_CASE("TERN_PUBLIC_ORIGIN is normalised as a browser spells an origin") {
     CHECK(error_of({{"TERN_PUBLIC_ORIGIN", bad}}).find("TERN_PUBLIC_ORIGIN") != std::string::npos);
   }
 }
+
+TEST_CASE("JWT keys: TERN_JWT_SECRET as k1, or TERN_JWT_KEYS instead of it") {
+  auto c = load_config(env({}));
+  REQUIRE(c.jwt_keys.size() == 1);
+  CHECK(c.jwt_keys[0].kid == "k1");
+  CHECK(c.jwt_keys[0].secret == std::string(32, 'j'));
+  std::string a(32, 'a'), b(32, 'b');
+  c = load_config(env({{"TERN_JWT_KEYS", "k2:" + a + ",k1:" + b}}));
+  REQUIRE(c.jwt_keys.size() == 2);
+  CHECK(c.jwt_keys[0].kid == "k2");
+  CHECK(error_of({{"TERN_JWT_KEYS", "k2:short"}}).starts_with("TERN_JWT_KEYS:"));
+  CHECK(error_of({{"TERN_JWT_KEYS", "k 2:" + a}}).starts_with("TERN_JWT_KEYS:"));
+  // With keys, the single secret may be absent.
+  auto keys_only = [&](std::string_view k) -> std::optional<std::string> {
+    if (k == "TERN_SESSION_SECRET") return std::string(32, 's');
+    if (k == "TERN_JWT_KEYS") return "k9:" + a;
+    return std::nullopt;
+  };
+  CHECK(load_config(keys_only).jwt_keys[0].kid == "k9");
+  CHECK(c.rate_free == 60);
+  CHECK(load_config(env({{"TERN_RATE_PREMIUM", "5"}})).rate_premium == 5);
+}
