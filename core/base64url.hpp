@@ -18,5 +18,8 @@ inline std::string base64url_encode(std::string_view bytes) {
 // 4n+1, or unused low bits that are not zero (so each byte string has
 // exactly one spelling, and a token cannot be altered without changing it).
 std::optional<std::string> base64url_decode(std::string_view text);
+// The same into `out` (its contents replaced, its capacity reused): false
+// where the other gives nullopt, with `out` then unspecified.
+bool base64url_decode(std::string_view text, std::string& out);
 
 }  // namespace tern

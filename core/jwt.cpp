@@ -28,9 +28,8 @@ bool valid_kid(std::string_view kid) {
 
 // Decodes one base64url part into `out` with simdjson's padding after it.
 bool decode_json_part(std::string_view part, std::string& out) {
-  auto bytes = base64url_decode(part);
-  if (!bytes) return false;
-  out = std::move(*bytes);
+  out.reserve(part.size() + simdjson::SIMDJSON_PADDING);
+  if (!base64url_decode(part, out)) return false;
   out.reserve(out.size() + simdjson::SIMDJSON_PADDING);
   return true;
 }
@@ -139,6 +138,28 @@ std::string JwtCodec::sign(const JwtClaims& c) {
   return token;
 }
 
+// A header other than tern's own spelling: parsed strictly. Sets `key` to
+// the one its kid names (the newest key without a kid).
+JwtStatus JwtCodec::read_header(std::string_view part, std::string& json, Key*& key) {
+  if (!decode_json_part(part, json)) return JwtStatus::malformed;
+  bool alg = false, known_kid = true;
+  key = &keys_.front();
+  bool parsed = each_field(json, [&](std::string_view name, od::value& v) {
+    std::string_view text;
+    if (v.get_string().get(text)) return false;  // every accepted parameter is a string
+    if (name == "alg") return alg = text == "HS256";
+    if (name == "typ") return text == "JWT" || text == "jwt";
+    if (name == "kid") {
+      key = find_key(text);
+      known_kid = key != nullptr;
+      return true;
+    }
+    return false;  // crit, jku, jwk, x5u, x5c, x5t, cty, b64, zip…: not ours
+  });
+  if (!parsed || !alg) return JwtStatus::bad_header;
+  return known_kid ? JwtStatus::ok : JwtStatus::unknown_key;
+}
+
 JwtCheck JwtCodec::verify(std::string_view token, std::int64_t now) {
   JwtCheck check;
   auto fail = [&](JwtStatus s) {
@@ -159,43 +180,27 @@ JwtCheck JwtCodec::verify(std::string_view token, std::int64_t now) {
       signature_part.size() != 43)
     return fail(JwtStatus::malformed);
 
-  std::string json;
-  if (!decode_json_part(header_part, json)) return fail(JwtStatus::malformed);
-  bool alg = false;
-  std::string kid;
-  bool has_kid = false;
-  JwtStatus header_status = JwtStatus::bad_header;
-  bool parsed = each_field(json, [&](std::string_view key, od::value& v) {
-    std::string text;
-    if (!read_string(v, text)) return false;  // every accepted parameter is a string
-    if (key == "alg") {
-      alg = text == "HS256";
-      return alg;
-    }
-    if (key == "typ") return text == "JWT" || text == "jwt";
-    if (key == "kid") {
-      kid = std::move(text);
-      has_kid = true;
-      return true;
-    }
-    return false;  // crit, jku, jwk, x5u, x5c, x5t, cty, b64, zip…: not ours
-  });
-  if (!parsed || !alg) return fail(header_status);
-
-  Key* key = has_kid ? find_key(kid) : &keys_.front();
-  if (!key) return fail(JwtStatus::unknown_key);
-  auto signature = base64url_decode(signature_part);
-  if (!signature || signature->size() != 32) return fail(JwtStatus::malformed);
+  // Buffers kept by the thread: a check allocates only for long claims.
+  thread_local std::string json, signature;
+  Key* key = nullptr;
+  // tern's own header, byte for byte, needs no parsing (every token it issued).
+  for (auto& k : keys_)
+    if (header_part == k.header) key = &k;
+  if (!key) {
+    auto status = read_header(header_part, json, key);
+    if (status != JwtStatus::ok) return fail(status);
+  }
+  if (!base64url_decode(signature_part, signature) || signature.size() != 32)
+    return fail(JwtStatus::malformed);
   auto mac = key->hmac.sign(token.substr(0, dot2));
-  if (CRYPTO_memcmp(mac.data(), signature->data(), mac.size()) != 0)
+  if (CRYPTO_memcmp(mac.data(), signature.data(), mac.size()) != 0)
     return fail(JwtStatus::bad_signature);
 
   // Signed by us: now the payload.
   if (!decode_json_part(payload_part, json)) return fail(JwtStatus::malformed);
   JwtClaims& c = check.claims;
   bool has_exp = false, has_iat = false;
-  JwtStatus claim_status = JwtStatus::malformed;
-  parsed = each_field(json, [&](std::string_view k, od::value& v) {
+  bool parsed = each_field(json, [&](std::string_view k, od::value& v) {
     if (k == "sub") return read_string(v, c.sub);
     if (k == "nick") return read_string(v, c.nick);
     if (k == "iss") return read_string(v, c.iss);
@@ -212,7 +217,7 @@ JwtCheck JwtCodec::verify(std::string_view token, std::int64_t now) {
     }
     return true;  // other claims are the issuer's business
   });
-  if (!parsed) return fail(claim_status);
+  if (!parsed) return fail(JwtStatus::malformed);
   if (c.iss != issuer_) return fail(JwtStatus::wrong_issuer);
   if (!has_exp || c.sub.empty() || c.jti.empty()) return fail(JwtStatus::missing_claim);
   if ((c.nbf && *c.nbf > now + leeway_) || (has_iat && c.iat > now + leeway_))

@@ -90,6 +90,7 @@ class JwtCodec {
     HmacSha256 hmac;
   };
   Key* find_key(std::string_view kid);
+  JwtStatus read_header(std::string_view part, std::string& json, Key*& key);
 
   std::vector<Key> keys_;
   std::string issuer_;

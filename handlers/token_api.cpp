@@ -47,11 +47,22 @@ std::int64_t now_seconds() {
 
 // ---- CORS -----------------------------------------------------------------
 
-// The request's Origin as "host[:port]" if it is a registered domain.
+asio::awaitable<bool> host_registered(Request& req, const std::string& host);
+
+// Whether the request's Origin is that of a registered domain.
 asio::awaitable<bool> origin_registered(Request& req, std::string_view origin) {
   auto canonical = normalize_origin(origin);
   if (!canonical) co_return false;
   std::string host(origin_host(*canonical));
+  // A browser leaves out the default port, so "https://a.example" is also
+  // the origin of a domain registered as "a.example:443".
+  if (co_await host_registered(req, host)) co_return true;
+  if (host.find(':') != std::string::npos || host.starts_with('[')) co_return false;
+  std::string with_port = host + (canonical->starts_with("https:") ? ":443" : ":80");
+  co_return co_await host_registered(req, with_port);
+}
+
+asio::awaitable<bool> host_registered(Request& req, const std::string& host) {
   auto& services = services_of(req);
   // A known host is answered from memory; an unknown one is confirmed in the
   // database, so a domain registered a moment ago on another process works

@@ -30,6 +30,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto bytes = base64url_decode(input)) check(base64url_encode(*bytes) == input);
 
   if (auto origin = normalize_origin(input)) check(normalize_origin(*origin) == origin);
+  // A registered domain's host: canonical (lower case, idempotent), and an
+  // origin made of it is an origin whose host is it again (bar the default
+  // port).
+  if (auto host = normalize_domain_host(input)) {
+    check(normalize_domain_host(*host) == host);
+    for (char c : *host)
+      check(!(c >= 'A' && c <= 'Z'));
+    auto origin = normalize_origin("https://" + *host);
+    // (a browser drops the default port, so "h:443" is the origin https://h)
+    check(origin &&
+          (origin_host(*origin) == *host || std::string(origin_host(*origin)) + ":443" == *host));
+  }
 
   std::vector<std::string> trusted{"10.0.0.1", "2001:db8::1"};
   std::string client = http::client_address("10.0.0.1", input, trusted);

@@ -202,6 +202,13 @@ def scenario(a, b):
     check("…and refused on B within 1 s of its deletion, on every loop",
           gone and later == [None] * 10, later)
 
+    owner("POST", "/api/domains", {"host": "dflt.example:443"})
+    st, _, r = a.request("GET", "/v2/test", headers={**bearer(token), "Origin": "https://dflt.example"})
+    check("a domain registered with :443 matches the https origin a browser sends without it",
+          r.getheader("Access-Control-Allow-Origin") == "https://dflt.example")
+    st, _, r = a.request("GET", "/v2/test", headers={**bearer(token), "Origin": "http://dflt.example"})
+    check("…but not the http one", r.getheader("Access-Control-Allow-Origin") is None)
+
     # --- /v1 ---------------------------------------------------------------
     for path in ["/v1/token", "/v1/test", "/v1/posts/my", "/v1"]:
         st, body, _ = a.request("GET", path)
