@@ -1,6 +1,9 @@
 #include "db/rate_limit.hpp"
 
+#include <openssl/sha.h>
+
 #include <algorithm>
+#include <cstring>
 
 namespace tern::db {
 namespace {
@@ -22,6 +25,23 @@ redis.call('SET', KEYS[1], string.format('%.3f', new_tat), 'PX', math.ceil(new_t
 return {1, math.floor((period - (new_tat - now)) / interval), math.ceil(new_tat - now), 0}
 )lua";
 
+// EVALSHA spares Redis from hashing the script's text on every call; the
+// first call on a server that has not seen it (NOSCRIPT) sends the text.
+const std::string& script_sha1() {
+  static const std::string hex = [] {
+    unsigned char digest[SHA_DIGEST_LENGTH];
+    SHA1(reinterpret_cast<const unsigned char*>(kTake), std::strlen(kTake), digest);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char b : digest) {
+      out += kHex[b >> 4];
+      out += kHex[b & 15];
+    }
+    return out;
+  }();
+  return hex;
+}
+
 long long seconds_up(long long ms) {
   return (ms + 999) / 1000;
 }
@@ -30,7 +50,9 @@ long long seconds_up(long long ms) {
 
 asio::awaitable<RateDecision> take_rate(RedisClient& redis, const std::string& key,
                                         long long per_minute) {
-  auto reply = co_await redis.command("EVAL", kTake, 1, key, per_minute);
+  auto reply = co_await redis.command("EVALSHA", script_sha1(), 1, key, per_minute);
+  if (reply.is_error() && reply.error_message().starts_with("NOSCRIPT"))
+    reply = co_await redis.command("EVAL", kTake, 1, key, per_minute);
   if (reply.is_error())
     throw RedisError(RedisError::Kind::reply_error, "rate limit: " + reply.error_message());
   const auto& a = reply.as_array();

@@ -1,4 +1,4 @@
-// The Express peer for scripts/bench session-check and bench/sns: NodeBird's stack —
+// The Express peer for scripts/bench session-check, bench/sns and bench/token: NodeBird's stack —
 // Express, express-session with connect-redis, and (as passport's
 // deserializeUser does in NodeBird) the user loaded from PostgreSQL on every
 // request. bcryptjs stands in for bcrypt: the native module's install needs
@@ -32,6 +32,64 @@ const pg = new Pool({ connectionString: process.env.DATABASE_URL, max: 4 });
 
 const app = express();
 app.use(express.json());
+
+// --- nodebird-api's v2 (chapter 10): jsonwebtoken and express-rate-limit,
+// before the session middleware as in NodeBird's api server, which has none.
+// Token: the domain's owner from PostgreSQL, signed like tern's (HS256,
+// 15 min, issuer, jti). Each use: jwt.verify, then the per-user limiter
+// (express-rate-limit's memory store, one per process: NodeBird's; tern's is
+// shared through Redis, more work), then the route. The limit is set far
+// above what the bench sends, as tern's is.
+const jwt = require('jsonwebtoken');
+const crypto = require('node:crypto');
+const { rateLimit } = require('express-rate-limit');
+// NodeBird passes process.env.JWT_SECRET, a string, to jwt.verify. With
+// jsonwebtoken 9 on Node 20 that costs ~580 µs a call (it first tries the
+// string as a PEM public key, and the failure is slow); a careful developer
+// makes a KeyObject once (~14 µs a call). JWT_KEY=string measures NodeBird's.
+const JWT_SECRET = process.env.JWT_KEY === 'string' ? (process.env.JWT_SECRET || 'j'.repeat(40))
+  : crypto.createSecretKey(Buffer.from(process.env.JWT_SECRET || 'j'.repeat(40)));
+const v2 = express.Router();
+const verifyToken = (req, res, next) => {
+  const h = req.headers.authorization || '';
+  const token = h.startsWith('Bearer ') ? h.slice(7) : h;
+  try {
+    req.decoded = jwt.verify(token, JWT_SECRET, { algorithms: ['HS256'], issuer: 'tern' });
+    return next();
+  } catch (e) {
+    if (e.name === 'TokenExpiredError') return res.status(419).json({ code: 419, message: 'token expired' });
+    return res.status(401).json({ code: 401, message: 'invalid token' });
+  }
+};
+const apiLimiter = rateLimit({
+  windowMs: 60 * 1000,
+  limit: Number(process.env.RATE_LIMIT || 1000000000),
+  keyGenerator: (req) => req.decoded.sub,
+  standardHeaders: 'draft-6',
+  legacyHeaders: false,
+  handler: (req, res) => res.status(429).json({ code: 429, message: 'rate limited' }),
+});
+v2.post('/token', async (req, res, next) => {
+  try {
+    const r = await pg.query({ name: 'v2_subject', text: `SELECT d.user_id, u.nick, d.id, d.type FROM domains d
+      JOIN users u ON u.id = d.user_id WHERE d.client_secret = $1`, values: [String(req.body.clientSecret)] });
+    const d = r.rows[0];
+    if (!d) return res.status(401).json({ code: 401, message: 'unknown client secret' });
+    const token = jwt.sign({ sub: String(d.user_id), nick: d.nick, tier: d.type, dom: Number(d.id) }, JWT_SECRET,
+      { algorithm: 'HS256', expiresIn: '15m', issuer: 'tern', keyid: 'k1', jwtid: crypto.randomBytes(16).toString('base64url') });
+    res.json({ code: 200, message: 'token issued', token });
+  } catch (e) { next(e); }
+});
+v2.get('/test', verifyToken, apiLimiter, (req, res) => res.json({ code: 200, payload: req.decoded }));
+v2.get('/posts/my', verifyToken, apiLimiter, async (req, res, next) => {
+  try {
+    const uid = Number(req.decoded.sub);
+    const r = await pg.query({ ...Q.byUser, values: [uid, Number.MAX_SAFE_INTEGER, 100, uid] });
+    res.json({ code: 200, payload: await details(r.rows) });
+  } catch (e) { next(e); }
+});
+app.use('/v2', v2);
+
 app.use(session({
   store: new RedisStore({ client: redis, prefix: 'express:sess:' }),
   secret: process.env.SESSION_SECRET || 'express-peer-secret-express-peer-secret',
@@ -113,6 +171,7 @@ const Q = {
   hashtag: { name: 'hashtag', text: POST_COLUMNS + `JOIN post_hashtags ph ON ph.post_id = p.id
     JOIN hashtags h ON h.id = ph.hashtag_id WHERE h.title = lower($4) AND p.id < $2 ORDER BY p.id DESC LIMIT $3` },
   one: { name: 'one', text: POST_COLUMNS + 'WHERE p.id = $2' },
+  byUser: { name: 'by_user', text: POST_COLUMNS + 'WHERE p.user_id = $4 AND p.id < $2 ORDER BY p.id DESC LIMIT $3' },
   tags: { name: 'tags', text: `SELECT ph.post_id, h.title FROM post_hashtags ph JOIN hashtags h ON h.id = ph.hashtag_id
     WHERE ph.post_id = ANY($1::int8[]) ORDER BY ph.post_id, h.title` },
   comments: { name: 'comments', text: `SELECT c.id, c.post_id, c.content, rfc3339(c.created_at) AS created, u.id AS uid,
