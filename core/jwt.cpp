@@ -222,7 +222,7 @@ JwtCheck JwtCodec::verify(std::string_view token, std::int64_t now) {
   if (!has_exp || c.sub.empty() || c.jti.empty()) return fail(JwtStatus::missing_claim);
   if ((c.nbf && *c.nbf > now + leeway_) || (has_iat && c.iat > now + leeway_))
     return fail(JwtStatus::not_yet_valid);
-  if (now >= c.exp + leeway_) return fail(JwtStatus::expired);
+  if (now - leeway_ >= c.exp) return fail(JwtStatus::expired);  // (no overflow near INT64_MAX)
   check.status = JwtStatus::ok;
   return check;
 }

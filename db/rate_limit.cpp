@@ -53,8 +53,14 @@ asio::awaitable<RateDecision> take_rate(RedisClient& redis, const std::string& k
   auto reply = co_await redis.command("EVALSHA", script_sha1(), 1, key, per_minute);
   if (reply.is_error() && reply.error_message().starts_with("NOSCRIPT"))
     reply = co_await redis.command("EVAL", kTake, 1, key, per_minute);
-  if (reply.is_error())
-    throw RedisError(RedisError::Kind::reply_error, "rate limit: " + reply.error_message());
+  if (reply.is_error()) {
+    // LOADING (a restarted Redis reading its data) and BUSY (a script
+    // running too long) are Redis not available yet, not a wrong command.
+    const auto& m = reply.error_message();
+    bool transient = m.starts_with("LOADING") || m.starts_with("BUSY");
+    throw RedisError(transient ? RedisError::Kind::unavailable : RedisError::Kind::reply_error,
+                     "rate limit: " + m);
+  }
   const auto& a = reply.as_array();
   if (a.size() != 4)
     throw RedisError(RedisError::Kind::reply_error, "rate limit: unexpected reply");

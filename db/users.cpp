@@ -32,7 +32,8 @@ const Statement kProfile{"users_profile",
                          "(SELECT count(*) FROM follows WHERE following_id = u.id), "
                          "(SELECT count(*) FROM follows WHERE follower_id = u.id), "
                          "EXISTS (SELECT 1 FROM follows "
-                         "        WHERE follower_id = $2 AND following_id = u.id) "
+                         "        WHERE follower_id = $2 AND following_id = u.id), "
+                         "(SELECT count(*) FROM posts WHERE user_id = u.id) "
                          "FROM users u WHERE u.id = $1"};
 const Statement kFollow{"users_follow",
                         "INSERT INTO follows (follower_id, following_id) VALUES ($1, $2) "
@@ -138,7 +139,8 @@ asio::awaitable<std::optional<Profile>> profile(PgPool& pool, std::int64_t id,
   co_return Profile{{row.get<std::int64_t>(0), row.get<std::string>(1)},
                     row.get<std::int64_t>(2),
                     row.get<std::int64_t>(3),
-                    row.get<bool>(4)};
+                    row.get<bool>(4),
+                    row.get<std::int64_t>(5)};
 }
 
 asio::awaitable<void> follow(PgPool& pool, std::int64_t follower, std::int64_t followee) {

@@ -43,6 +43,7 @@ struct Profile {
   std::int64_t follower_count = 0;
   std::int64_t following_count = 0;
   bool followed_by_me = false;
+  std::int64_t post_count = 0;
 };
 
 // A place in a follower or following list, newest follow first: the follow's

@@ -105,6 +105,7 @@ void add_people_routes(http::Router& router) {
         .field("followerCount", profile->follower_count)
         .field("followingCount", profile->following_count)
         .field("followedByMe", profile->followed_by_me)
+        .field("postCount", profile->post_count)
         .end_object();
     res.json(200, std::move(body));
   });

@@ -170,6 +170,7 @@ asio::awaitable<void> take_rate(Request& req, Response& res, const Config& confi
     auto key = "tern:rate:" + std::to_string(owner);
     d = co_await db::take_rate(services.redis(), key, limit);
   } catch (const BackingError& e) {
+    if (!e.unavailable()) throw;  // an error reply is no outage
     auto now = std::chrono::steady_clock::now();
     if (!down_since) down_since = now;
     if (!logged_down.exchange(true))
@@ -282,7 +283,9 @@ void add_token_routes(http::Router& router, const Config& config) {
       unauthorized("unknown or expired refresh token");
     auto subject = co_await db::domains::subject_of(pg, used.grant.domain_id);
     if (!subject) unauthorized("the domain of this refresh token is gone");
-    co_await take_rate(req, res, config, subject->user_id, subject->type);
+    // Not rate limited: the token is spent by now, and a 429 here would lose
+    // its successor (each refresh token works once, so refreshing cannot be
+    // repeated for volume anyway).
     auto pair = co_await issue_pair(req, config, *subject, used.grant.family);
     write_pair(res, pair, "token refreshed");
   });

@@ -30,7 +30,8 @@ TokenState::TokenState(asio::io_context& io, const Config& config, db::PgPool& p
       redis_(redis),
       codec_({.keys = config.jwt_keys, .issuer = "tern", .leeway = config.jwt_leeway}),
       subscriber_(io.get_executor(), config.redis),
-      timer_(io) {
+      timer_(io),
+      leeway_(config.jwt_leeway.count()) {
   subscriber_.subscribe(std::string(kRevokedChannel),
                         [this](std::string_view, std::string_view m) { on_revoked(m); });
   subscriber_.subscribe(
@@ -49,7 +50,7 @@ void TokenState::close() {
 }
 
 void TokenState::deny(std::string jti, std::int64_t exp) {
-  if (exp > now_seconds()) denied_.insert_or_assign(std::move(jti), exp);
+  if (exp + leeway_ > now_seconds()) denied_.insert_or_assign(std::move(jti), exp);
 }
 
 std::optional<bool> TokenState::host_known(std::string_view host) const {
@@ -69,9 +70,11 @@ void TokenState::on_revoked(std::string_view message) {
 }
 
 asio::awaitable<void> TokenState::rebuild_denylist() {
-  auto now = now_seconds();
-  auto reply = co_await redis_.command("ZRANGEBYSCORE", kRevokedSet, now, "+inf", "WITHSCORES");
-  if (!reply.is_array()) co_return;
+  auto since = now_seconds() - leeway_;
+  auto reply = co_await redis_.command("ZRANGEBYSCORE", kRevokedSet, since, "+inf", "WITHSCORES");
+  // An error reply (LOADING after a restart, say): not synced, the next tick retries.
+  if (!reply.is_array())
+    throw db::RedisError(db::RedisError::Kind::reply_error, "revoked set: " + reply.describe());
   const auto& items = reply.as_array();
   for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
     std::int64_t exp = 0;
@@ -124,7 +127,9 @@ asio::awaitable<void> TokenState::publish_host_change(db::RedisClient& redis, st
 asio::awaitable<void> TokenState::tick() {
   std::weak_ptr<int> alive = alive_;
   while (!closed_) {
-    std::erase_if(denied_, [now = now_seconds()](const auto& e) { return e.second <= now; });
+    std::erase_if(denied_,
+                  [now = now_seconds(), this](const auto& e) { return e.second + leeway_ <= now; });
+    if (subscriber_.connected()) limiter_down_since_.reset();
     // Subscribed to both channels on a connection not yet synced: rebuild.
     if (subscriber_.active_subscriptions() == 2 && subscriber_.reconnects() != synced_reconnects_) {
       auto generation = subscriber_.reconnects();
@@ -134,7 +139,7 @@ asio::awaitable<void> TokenState::tick() {
         synced_reconnects_ = generation;
         hosts_loaded_at_ = {};  // and the hosts, which may have changed meanwhile
       } catch (const BackingError&) {
-        if (alive.expired() || closed_) co_return;
+        if (alive.expired() || closed_) co_return;  // not synced: the next tick tries again
       }
     }
     if (!hosts_loaded_ || std::chrono::steady_clock::now() - hosts_loaded_at_ > kHostsReload) {

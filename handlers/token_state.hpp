@@ -57,7 +57,9 @@ class TokenState {
   static asio::awaitable<void> publish_host_change(db::RedisClient& redis, std::string host);
 
   // The rate limiter's view of Redis, shared by this loop's requests: the
-  // moment it was first found down (nullopt while it answers).
+  // moment it was first found down (nullopt while it answers; cleared too
+  // once this loop's subscriber is connected again, so a loop that served no
+  // /v2 request since an earlier outage starts the next with a full window).
   std::optional<std::chrono::steady_clock::time_point>& limiter_down_since() {
     return limiter_down_since_;
   }
@@ -83,6 +85,7 @@ class TokenState {
   std::chrono::steady_clock::time_point hosts_loaded_at_{};
   std::uint64_t synced_reconnects_ = ~std::uint64_t{0};  // subscriber generation last rebuilt
   std::optional<std::chrono::steady_clock::time_point> limiter_down_since_;
+  std::int64_t leeway_;  // a token is accepted until exp + leeway: so is it denied
   bool closed_ = false;
   std::shared_ptr<int> alive_ = std::make_shared<int>();
 };

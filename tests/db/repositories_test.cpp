@@ -280,7 +280,7 @@ TEST_CASE_FIXTURE(Migrated, "repo domains and refresh tokens: ownership, once-on
     CHECK(co_await error_of([&] {
             return domains::create(pool, owner.id, "x.io", "gold", unique("s"), 2);
           }) == Kind::check_violation);
-    // The cap: a second fits, a third does not.
+    // The cap (1 here): the first fits, the next does not.
     CHECK(co_await domains::create(pool, other.id, "a.io", "free", unique("s"), 1));
     CHECK_FALSE(co_await domains::create(pool, other.id, "b.io", "free", unique("s"), 1));
 

@@ -169,9 +169,10 @@ def run(s):
     carol("POST", f"/api/users/{alice.id}/follow")
     alice("POST", f"/api/users/{carol.id}/follow")
     st, body, _ = bob("GET", f"/api/users/{alice.id}")
+    _, mine, _ = s.request("GET", f"/api/users/{alice.id}/posts?limit=100")
     check("profile: counts and followedByMe", st == 200 and body == {
         "id": alice.id, "nick": "alice", "followerCount": 2, "followingCount": 1,
-        "followedByMe": True}, body)
+        "followedByMe": True, "postCount": len(mine["posts"])} and mine["next"] is None, body)
     st, body, _ = s.request("GET", f"/api/users/{alice.id}")
     check("profile anonymous: followedByMe false", body["followedByMe"] is False)
     st, body, _ = bob("POST", f"/api/users/{bob.id}/follow")

@@ -12,14 +12,6 @@ import { session } from '../session.js';
 
 const TABS = ['posts', 'followers', 'followings'];
 
-// GET /api/users/:id has no post count: page the posts once, 100 at a time
-// at most, and say "100+" past that. (A postCount from the server wins.)
-async function postCount(user, signal) {
-  if (Number.isInteger(user.postCount)) return String(user.postCount);
-  const page = await api.get(withQuery(`/api/users/${user.id}/posts`, { limit: 100 }), { signal });
-  return page.next === null ? String(page.posts.length) : `${page.posts.length}+`;
-}
-
 // One count that links to its list. set(n) repaints number and word.
 function stat(href, name, one, many, current) {
   const value = h('span', { class: 'stat-value', 'data-stat': name });
@@ -99,6 +91,6 @@ export async function profileView({ params, query, outlet, signal }) {
       tab === 'posts' ? 'Posts' : tab === 'followers' ? 'Followers' : 'Following'),
     content.el);
 
-  postCount(user, signal).then(posts.set, () => posts.set('–'));
+  posts.set(user.postCount);
   await content.ready;
 }
