@@ -290,7 +290,7 @@ void add_token_routes(http::Router& router, const Config& config) {
     write_pair(res, pair, "token refreshed");
   });
 
-  router.post("/v2/token/revoke", [](Request& req, Response& res) -> asio::awaitable<void> {
+  router.post("/v2/token/revoke", [&config](Request& req, Response& res) -> asio::awaitable<void> {
     auto claims = require_token(req);
     auto& services = services_of(req);
     // The set first: a process that resubscribes rebuilds from it, so a
@@ -299,7 +299,8 @@ void add_token_routes(http::Router& router, const Config& config) {
     auto added = co_await redis.command("ZADD", kRevokedSet, claims.exp, claims.jti);
     if (added.is_error())
       throw HttpError(503, "service_unavailable", "revocation could not be stored; retry");
-    auto expired_before = now_seconds() - 1;
+    // (an entry is needed until exp + leeway, when verify refuses it anyway)
+    auto expired_before = now_seconds() - config.jwt_leeway.count() - 1;
     co_await redis.command("ZREMRANGEBYSCORE", kRevokedSet, "-inf", expired_before);
     auto message = claims.jti + " " + std::to_string(claims.exp);
     co_await redis.command("PUBLISH", kRevokedChannel, message);
