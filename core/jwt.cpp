@@ -118,15 +118,19 @@ JwtCodec::Key* JwtCodec::find_key(std::string_view kid) {
   return nullptr;
 }
 
-std::string JwtCodec::sign(const JwtClaims& c) {
-  std::string payload;
-  JsonWriter w(payload);
-  w.begin_object().field("sub", c.sub).field("nick", c.nick).field("iss", issuer_);
+void write_claims(JsonWriter& w, const JwtClaims& c, std::string_view iss) {
+  w.begin_object().field("sub", c.sub).field("nick", c.nick).field("iss", iss);
   if (!c.tier.empty()) w.field("tier", c.tier);
   if (c.domain) w.field("dom", c.domain);
   w.field("iat", c.iat).field("exp", c.exp);
   if (c.nbf) w.field("nbf", *c.nbf);
   w.field("jti", c.jti).end_object();
+}
+
+std::string JwtCodec::sign(const JwtClaims& c) {
+  std::string payload;
+  JsonWriter w(payload);
+  write_claims(w, c, issuer_);
 
   Key& key = keys_.front();
   std::string token = key.header;

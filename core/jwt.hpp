@@ -97,6 +97,11 @@ class JwtCodec {
   std::int64_t leeway_;
 };
 
+class JsonWriter;
+// The claims as the JSON object a token carries (and /v2/test echoes), with
+// `iss` as given.
+void write_claims(JsonWriter& w, const JwtClaims& claims, std::string_view iss);
+
 // "kid:secret,kid:secret" (TERN_JWT_KEYS) into keys, newest first; nullopt
 // if a kid or secret is empty or a kid is not of [A-Za-z0-9._-]{1,64}.
 std::optional<std::vector<JwtKey>> parse_jwt_keys(std::string_view text);

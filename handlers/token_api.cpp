@@ -201,15 +201,6 @@ asio::awaitable<JwtClaims> authorize(Request& req, Response& res, const Config& 
   co_return claims;
 }
 
-void write_claims(JsonWriter& w, const JwtClaims& c) {
-  w.begin_object().field("sub", c.sub).field("nick", c.nick).field("iss", c.iss);
-  if (!c.tier.empty()) w.field("tier", c.tier);
-  if (c.domain) w.field("dom", c.domain);
-  w.field("iat", c.iat).field("exp", c.exp);
-  if (c.nbf) w.field("nbf", *c.nbf);
-  w.field("jti", c.jti).end_object();
-}
-
 void write_posts_payload(Response& res, const db::PostPage& page) {
   std::string body;
   JsonWriter w(body);
@@ -313,7 +304,7 @@ void add_token_routes(http::Router& router, const Config& config) {
     std::string body;
     JsonWriter w(body);
     w.begin_object().field("code", 200).key("payload");
-    write_claims(w, claims);
+    write_claims(w, claims, claims.iss);
     w.end_object();
     res.json(200, std::move(body));
   });

@@ -15,7 +15,7 @@ import { writeFileSync } from 'node:fs';
 import { join as path } from 'node:path';
 import { chromium } from 'playwright-core';
 
-import { TIMEOUT, expectStatus, isStop, screenshots, step, summary, until, watch } from './lib.mjs';
+import { TIMEOUT, expectStatus, isStop, screenshots, settled, step, summary, until, watch } from './lib.mjs';
 import { developersJourney, keyboardJourney, scrollJourney } from './more.mjs';
 
 const BASE = process.env.TERN_URL;
@@ -233,6 +233,8 @@ async function journey() {
     const { page } = alice;
     await page.goto('/');
     await card(page, 'Early light over the water').getByRole('link', { name: '1 comment' }).click();
+    await page.waitForURL(/\/posts\/\d+/);
+    await settled(page);
     await page.locator('.comment', { hasText: 'Lovely light!' }).getByRole('link', { name: bob.nick }).click();
     await page.waitForURL(/\/users\/\d+$/);
     await page.getByRole('heading', { name: bob.nick }).waitFor();
@@ -246,6 +248,8 @@ async function journey() {
     const { page } = alice;
     await page.goto('/');
     await card(page, 'Early light over the water').getByRole('link', { name: '1 comment' }).click();
+    await page.waitForURL(/\/posts\/\d+/);
+    await settled(page); // the post page scrolls to #comments when drawn: click after that
     const comment = page.locator('.comment', { hasText: 'Lovely light!' });
     await comment.getByRole('button', { name: `Reply to ${bob.nick}` }).click();
     await comment.getByLabel(`Your reply to ${bob.nick}`).fill('Thanks! The old harbour, just after six.');

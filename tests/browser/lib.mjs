@@ -151,3 +151,10 @@ export async function screenshots(page, out, name) {
   }
   await page.setViewportSize(before);
 }
+
+// Resolves once the client has finished drawing the current view: the router
+// marks #main aria-busy while a view renders and scrolls to the URL's #hash
+// in the same turn it clears it, so nothing moves under a click after this.
+export async function settled(page) {
+  await page.locator('#main:not([aria-busy])').waitFor();
+}
