@@ -54,6 +54,7 @@ async function signedIn() {
   if (r.status !== 201) throw new Error(`join: ${r.status}`);
   r = await fetch(`${TERN}/auth/login`, { method: 'POST', headers: json,
     body: JSON.stringify({ email, password: 'password1' }) });
+  if (r.status !== 200) throw new Error(`login: ${r.status}`);
   const cookie = r.headers.get('set-cookie').split(';')[0];
   return (method, path, body) => fetch(`${TERN}${path}`, { method, headers: { ...json, Cookie: cookie },
     body: body && JSON.stringify(body) });
@@ -66,9 +67,9 @@ const browser = await chromium.launch({
   args: ['--no-sandbox'],
 });
 try {
-  const as = await signedIn();
   const host = `127.0.0.1:${registered.address().port}`;
   await step('the owner registers the page\'s origin and posts', async () => {
+    const as = await signedIn();
     const r = await as('POST', '/api/domains', { host, type: 'free' });
     if (r.status !== 201) throw new Error(`domain: ${r.status}`);
     secret = (await r.json()).clientSecret;

@@ -7,6 +7,10 @@
 # sanitizer report. Screenshots go to $TERN_BROWSER_OUT (default
 # var/test/browser under the repository).
 #
+# The login throttle counts failures per client address in Redis for 15
+# minutes, and every run is 127.0.0.1 with one deliberate wrong password:
+# TERN_LOGIN_MAX_FAILURES is raised so that runs in a row do not trip it.
+#
 # Usage: tests/browser/run.sh TERN_BINARY   (scripts/setup installs Chromium,
 # Node.js and tests/browser/node_modules)
 set -euo pipefail
@@ -47,6 +51,7 @@ TERN_SESSION_SECRET=$(printf 's%.0s' {1..40}) TERN_JWT_SECRET=$(printf 'j%.0s' {
   TERN_LISTEN="127.0.0.1:$port" TERN_THREADS=2 TERN_SESSION_STORE=memory \
   TERN_PUBLIC_ORIGIN="$origin" TERN_UPLOAD_DIR="$work/uploads" TERN_WEB_ROOT="$repo/web" \
   TERN_JOIN_MAX_PER_ADDRESS=100000 TERN_ACCESS_LOG=off TERN_MAX_UPLOAD_BYTES=200000 \
+  TERN_LOGIN_MAX_FAILURES=1000 \
   "$tern" serve >"$work/tern.log" 2>&1 &
 pid=$!
 
