@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "core/hashtags.hpp"
 #include "core/utf8.hpp"
 #include "http/error.hpp"
 
@@ -46,6 +47,13 @@ std::int64_t cursor(http::Request& req, std::string_view name) {
   if (!parse_positive(*text, id))
     throw HttpError(400, "invalid_cursor", std::string(name) + " must be a positive id");
   return id;
+}
+
+std::string hashtag_param(const http::Request& req, std::string_view name) {
+  std::string_view tag = req.param(name);
+  if (!utf8::valid(tag) || tag.empty() || utf8::length(tag) > 4 * kMaxHashtagLength)
+    throw http::HttpError(400, "invalid_hashtag", "not a hashtag");
+  return lower_case(tag);
 }
 
 std::string field(const http::Params& fields, std::string_view name) {

@@ -20,6 +20,10 @@ int page_limit(http::Request& req, int fallback, int max);
 // ?name= as a positive id (0 when absent); 400 invalid_cursor otherwise.
 std::int64_t cursor(http::Request& req, std::string_view name);
 
+// The :name segment as a hashtag to look up: well-formed UTF-8, 1..200
+// characters, lower-cased as tags are stored; 400 invalid_hashtag otherwise.
+std::string hashtag_param(const http::Request& req, std::string_view name);
+
 // A body field ("" when absent).
 std::string field(const http::Params& fields, std::string_view name);
 

@@ -1,7 +1,6 @@
 #include "handlers/posts.hpp"
 
 #include "core/hashtags.hpp"
-#include "core/utf8.hpp"
 #include "db/comments.hpp"
 #include "db/images.hpp"
 #include "db/pg_error.hpp"
@@ -129,12 +128,9 @@ asio::awaitable<void> list_comments(Request& req, Response& res) {
 }
 
 asio::awaitable<void> hashtag_posts(Request& req, Response& res) {
-  std::string tag(req.param("tag"));
-  if (!utf8::valid(tag) || tag.empty() || utf8::length(tag) > 4 * kMaxHashtagLength)
-    throw HttpError(400, "invalid_hashtag", "not a hashtag");
+  auto tag = hashtag_param(req, "tag");
   auto q = page_of(req);
-  std::string lower = lower_case(tag);
-  auto page = co_await db::posts::by_hashtag(services_of(req).pg(), lower, q);
+  auto page = co_await db::posts::by_hashtag(services_of(req).pg(), tag, q);
   res.json(200, post_page_json(page));
 }
 

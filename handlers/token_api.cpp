@@ -8,12 +8,10 @@
 
 #include "core/backing_error.hpp"
 #include "core/base64url.hpp"
-#include "core/hashtags.hpp"
 #include "core/json_writer.hpp"
 #include "core/log.hpp"
 #include "core/origin.hpp"
 #include "core/random.hpp"
-#include "core/utf8.hpp"
 #include "db/domains.hpp"
 #include "db/posts.hpp"
 #include "db/rate_limit.hpp"
@@ -36,10 +34,6 @@ namespace {
 
 constexpr int kPostsPerAnswer = 100;  // NodeBird answers every post; we answer the newest 100
 constexpr std::size_t kRefreshTokenChars = 43;  // 32 random bytes, base64url
-
-std::int64_t now_seconds() {
-  return static_cast<std::int64_t>(std::time(nullptr));
-}
 
 [[noreturn]] void unauthorized(const std::string& message) {
   throw HttpError(401, "invalid_token", message);
@@ -101,7 +95,7 @@ asio::awaitable<Pair> issue_pair(Request& req, const Config& config,
   claims.nick = subject.nick;
   claims.tier = subject.type;
   claims.domain = subject.domain_id;
-  claims.iat = now_seconds();
+  claims.iat = unix_now();
   claims.exp = claims.iat + config.jwt_ttl.count();
   claims.jti = random_base64url(16);
   Pair pair{services.tokens().codec().sign(claims), random_base64url(32)};
@@ -138,7 +132,7 @@ std::string_view presented_token(const Request& req) {
 JwtClaims require_token(Request& req) {
   auto token = presented_token(req);
   auto& tokens = services_of(req).tokens();
-  auto check = tokens.codec().verify(token, now_seconds());
+  auto check = tokens.codec().verify(token, unix_now());
   if (check.status == JwtStatus::expired)
     throw HttpError(419, "token_expired", "the token has expired");
   if (check.status != JwtStatus::ok) unauthorized(describe(check.status));
@@ -291,7 +285,7 @@ void add_token_routes(http::Router& router, const Config& config) {
     if (added.is_error())
       throw HttpError(503, "service_unavailable", "revocation could not be stored; retry");
     // (an entry is needed until exp + leeway, when verify refuses it anyway)
-    auto expired_before = now_seconds() - config.jwt_leeway.count() - 1;
+    auto expired_before = unix_now() - config.jwt_leeway.count() - 1;
     co_await redis.command("ZREMRANGEBYSCORE", kRevokedSet, "-inf", expired_before);
     auto message = claims.jti + " " + std::to_string(claims.exp);
     co_await redis.command("PUBLISH", kRevokedChannel, message);
@@ -318,12 +312,9 @@ void add_token_routes(http::Router& router, const Config& config) {
   router.get(
       "/v2/posts/hashtag/:title", [&config](Request& req, Response& res) -> asio::awaitable<void> {
         auto claims = co_await authorize(req, res, config);
-        std::string tag(req.param("title"));
-        if (!utf8::valid(tag) || tag.empty() || utf8::length(tag) > 4 * kMaxHashtagLength)
-          throw HttpError(400, "invalid_hashtag", "not a hashtag");
+        auto tag = hashtag_param(req, "title");
         db::PageQuery q{.before = 0, .limit = kPostsPerAnswer, .viewer = subject_id(claims)};
-        auto lower = lower_case(tag);
-        write_posts_payload(res, co_await db::posts::by_hashtag(services_of(req).pg(), lower, q));
+        write_posts_payload(res, co_await db::posts::by_hashtag(services_of(req).pg(), tag, q));
       });
 }
 

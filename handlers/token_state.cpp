@@ -18,10 +18,6 @@ namespace {
 
 constexpr auto kHostsReload = std::chrono::seconds(30);
 
-std::int64_t now_seconds() {
-  return static_cast<std::int64_t>(std::time(nullptr));
-}
-
 }  // namespace
 
 TokenState::TokenState(asio::io_context& io, const Config& config, db::PgPool& pg,
@@ -50,7 +46,7 @@ void TokenState::close() {
 }
 
 void TokenState::deny(std::string jti, std::int64_t exp) {
-  if (exp + leeway_ > now_seconds()) denied_.insert_or_assign(std::move(jti), exp);
+  if (exp + leeway_ > unix_now()) denied_.insert_or_assign(std::move(jti), exp);
 }
 
 std::optional<bool> TokenState::host_known(std::string_view host) const {
@@ -70,7 +66,7 @@ void TokenState::on_revoked(std::string_view message) {
 }
 
 asio::awaitable<void> TokenState::rebuild_denylist() {
-  auto since = now_seconds() - leeway_;
+  auto since = unix_now() - leeway_;
   auto reply = co_await redis_.command("ZRANGEBYSCORE", kRevokedSet, since, "+inf", "WITHSCORES");
   // An error reply (LOADING after a restart, say): not synced, the next tick retries.
   if (!reply.is_array())
@@ -128,7 +124,7 @@ asio::awaitable<void> TokenState::tick() {
   std::weak_ptr<int> alive = alive_;
   while (!closed_) {
     std::erase_if(denied_,
-                  [now = now_seconds(), this](const auto& e) { return e.second + leeway_ <= now; });
+                  [now = unix_now(), this](const auto& e) { return e.second + leeway_ <= now; });
     if (subscriber_.connected()) limiter_down_since_.reset();
     // Subscribed to both channels on a connection not yet synced: rebuild.
     if (subscriber_.active_subscriptions() == 2 && subscriber_.reconnects() != synced_reconnects_) {

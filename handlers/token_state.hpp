@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +33,11 @@
 #include "db/redis_subscriber.hpp"
 
 namespace tern::handlers {
+
+// Seconds since the epoch: the clock of every exp, iat and nbf.
+inline std::int64_t unix_now() {
+  return static_cast<std::int64_t>(std::time(nullptr));
+}
 
 inline constexpr std::string_view kRevokedChannel = "tern:revoked";
 inline constexpr std::string_view kRevokedSet = "tern:revoked";
