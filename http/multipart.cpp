@@ -139,13 +139,13 @@ bool MultipartParser::feed(std::string_view bytes, Handler& handler) {
           buffer_.clear();
           return true;
         }
+        // At most kMaxPadding blanks: one more is refused whether or not
+        // the CRLF has arrived yet, so the verdict never depends on a read.
         std::size_t pad = 0;
-        while (pad < in.size() && pad < 64 && (in[pad] == ' ' || in[pad] == '\t'))
+        while (pad < in.size() && pad <= kMaxPadding && (in[pad] == ' ' || in[pad] == '\t'))
           ++pad;
-        if (in.size() < pad + 2) {
-          if (pad == 64) return fail("malformed delimiter line");
-          goto need_more;
-        }
+        if (pad > kMaxPadding) return fail("malformed delimiter line");
+        if (in.size() < pad + 2) goto need_more;
         if (in.substr(pad, 2) != "\r\n") return fail("malformed delimiter line");
         consume(pad + 2);
         if (++parts_ > kMaxParts) return fail("too many parts");
@@ -154,7 +154,11 @@ bool MultipartParser::feed(std::string_view bytes, Handler& handler) {
       }
       case State::headers: {
         auto end = in.find("\r\n\r\n");
-        std::size_t header_bytes = end == std::string_view::npos ? in.size() : end;
+        // Not found yet, the blank line can still begin in the last three
+        // bytes: only more than that past the limit is certainly too much.
+        std::size_t header_bytes = end != std::string_view::npos ? end
+                                   : in.size() < 3               ? 0
+                                                                 : in.size() - 3;
         if (header_bytes > kMaxHeaderBytes) return fail("part headers too large");
         if (in.starts_with("\r\n")) return fail("a part without Content-Disposition");
         if (end == std::string_view::npos) goto need_more;

@@ -39,6 +39,7 @@ class MultipartParser {
 
   static constexpr std::size_t kMaxHeaderBytes = 4096;  // per part
   static constexpr std::size_t kMaxParts = 16;
+  static constexpr std::size_t kMaxPadding = 64;  // blanks after a delimiter
 
   explicit MultipartParser(std::string boundary);
 

@@ -141,3 +141,54 @@ TEST_CASE("multipart: a large part streams out; only a delimiter's length is hel
   CHECK(p.finish());
   CHECK(c.parts.back().data.size() == 16u * 65536u);
 }
+
+// The verdict and the parts must not depend on how the body is cut into
+// reads. The fuzzer found two limits that did: 64 blanks of padding after a
+// delimiter (refused a byte at a time, accepted whole) and part headers
+// within three bytes of the limit (refused while the blank line was still
+// arriving). Each limit is tried at, just under and just over.
+TEST_CASE("multipart: limits give the same verdict at every split") {
+  auto outcome = [](std::string_view body, std::size_t cut, std::size_t step) {
+    Collect c;
+    MultipartParser p("b");
+    bool ok = p.feed(body.substr(0, cut), c);
+    for (std::size_t i = cut; ok && i < body.size(); i += step)
+      ok = p.feed(body.substr(i, step), c);
+    ok = ok && p.finish();
+    std::string log = ok ? "ok" : "error";
+    for (auto& part : c.parts)
+      log += "|" + part.head.name + "=" + part.data;
+    return log;
+  };
+  const std::string disposition = "Content-Disposition: form-data; name=\"a\"";
+  auto with_padding = [&](std::size_t n) {
+    return "--b" + std::string(n, ' ') + "\r\n" + disposition + "\r\n\r\nx\r\n--b--";
+  };
+  auto with_headers = [&](std::size_t n) {  // part headers of exactly n bytes
+    std::string filler = "\r\nX: " + std::string(n - disposition.size() - 5, 'h');
+    return "--b\r\n" + disposition + filler + "\r\n\r\nx\r\n--b--";
+  };
+  struct Case {
+    std::string body;
+    bool ok;
+  };
+  const std::size_t max_headers = MultipartParser::kMaxHeaderBytes;
+  const std::vector<Case> cases = {
+      {with_padding(MultipartParser::kMaxPadding - 1), true},
+      {with_padding(MultipartParser::kMaxPadding), true},
+      {with_padding(MultipartParser::kMaxPadding + 1), false},
+      {with_headers(max_headers - 1), true},
+      {with_headers(max_headers), true},
+      {with_headers(max_headers + 1), false},
+  };
+  for (const auto& [body, ok] : cases) {
+    CAPTURE(body.size());
+    const std::string whole = outcome(body, body.size(), 1);
+    CHECK(whole.starts_with(ok ? "ok|a=x" : "error"));
+    for (std::size_t cut = 0; cut <= body.size(); ++cut) {
+      CAPTURE(cut);
+      REQUIRE(outcome(body, cut, body.size() + 1) == whole);
+    }
+    CHECK(outcome(body, 0, 1) == whole);
+  }
+}
