@@ -26,6 +26,8 @@ std::optional<std::string> percent_decode(std::string_view in, bool plus_is_spac
       i += 2;
     } else if (c == '+' && plus_is_space) {
       c = ' ';
+    } else if (c == '\0') {
+      return std::nullopt;  // a raw NUL (a form body can carry one) is refused too
     }
     out += c;
   }

@@ -11,7 +11,7 @@
 namespace tern::http {
 
 // Decodes %XX escapes (and '+' as space when `plus_is_space`). nullopt on a
-// malformed escape or a decoded NUL byte, which no tern route accepts.
+// malformed escape or a NUL byte, raw or decoded, which no tern route accepts.
 std::optional<std::string> percent_decode(std::string_view in, bool plus_is_space = false);
 
 using Params = std::vector<std::pair<std::string, std::string>>;

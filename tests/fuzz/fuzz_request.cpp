@@ -9,9 +9,9 @@
 #include <string>
 #include <string_view>
 
-#include "http/cookie.hpp"
 #include "core/json_reader.hpp"
 #include "core/json_writer.hpp"
+#include "http/cookie.hpp"
 #include "http/parser.hpp"
 #include "http/router.hpp"
 #include "http/url.hpp"

@@ -13,6 +13,8 @@ TEST_CASE("percent decoding") {
   CHECK(percent_decode("a+b", true) == "a b");
   CHECK_FALSE(percent_decode("%").has_value());
   CHECK_FALSE(percent_decode("%4").has_value());
+  CHECK_FALSE(percent_decode(std::string_view("a\0b", 3)).has_value());  // a raw NUL too
+  CHECK_FALSE(percent_decode("a%00b").has_value());
   CHECK_FALSE(percent_decode("%zz").has_value());
   CHECK_FALSE(percent_decode("%00").has_value());
   CHECK(percent_decode("%e2%9C%93") == "\xE2\x9C\x93");
