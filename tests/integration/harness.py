@@ -102,6 +102,14 @@ class Server:
         self.log.flush()
         return open(self.log.name, errors="replace").read()
 
+    def log_once_it_has(self, text, timeout=3.0):
+        """The log once `text` is in it (or the timeout passed). A loop's lines
+        reach the file in batches, up to a tick (100 ms) and an I/O job later."""
+        deadline = time.time() + timeout
+        while text not in (log := self.log_text()) and time.time() < deadline:
+            time.sleep(0.05)
+        return log
+
 
 class User:
     def __init__(self, server, nick):

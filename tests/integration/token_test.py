@@ -304,7 +304,7 @@ def rate_limits(a, b):
         check("Redis stopped → /v2/posts/my still 200", st == 200, (st, body))
     finally:
         subprocess.run([SVC, "redis-start"], check=True, capture_output=True)
-    log = a.log_text()
+    log = a.log_once_it_has("rate limit: Redis unavailable")
     check("the outage is logged once", log.count("rate limit: Redis unavailable") == 1,
           log.count("rate limit: Redis unavailable"))
 
