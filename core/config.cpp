@@ -298,6 +298,23 @@ const std::vector<Setting>& settings() {
        [](Config& c, const std::string& n, const std::string& v) {
          c.access_log = parse_bool(n, v);
        }},
+      {"TERN_METRICS", "local",
+       "who may GET /metrics: local (clients on loopback) | on (anyone) | off (nobody)",
+       [](Config& c, const std::string& n, const std::string& v) {
+         if (v == "local")
+           c.metrics = MetricsAccess::local;
+         else if (v == "on")
+           c.metrics = MetricsAccess::on;
+         else if (v == "off")
+           c.metrics = MetricsAccess::off;
+         else
+           bad(n, "expected local, on or off, got '" + v + "'");
+       }},
+      {"TERN_LOG_FORMAT", "text", "log lines as text, or one JSON object each: text | json",
+       [](Config& c, const std::string& n, const std::string& v) {
+         if (v != "text" && v != "json") bad(n, "expected text or json, got '" + v + "'");
+         c.log_json = v == "json";
+       }},
       {"TERN_LOG_LEVEL", "info", "debug | info | warn | error",
        [](Config& c, const std::string& n, const std::string& v) {
          if (v != "debug" && v != "info" && v != "warn" && v != "error")

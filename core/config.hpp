@@ -22,6 +22,7 @@
 namespace tern {
 
 enum class SessionStoreKind { redis, postgres, memory };
+enum class MetricsAccess { local, on, off };
 
 struct Config {
   std::string listen_host = "127.0.0.1";
@@ -79,7 +80,11 @@ struct Config {
   std::size_t io_queue = 4096;
 
   bool access_log = true;
+  // GET /metrics: from loopback clients only (the default; the client
+  // address as trusted proxies report it), from anyone, or not at all.
+  MetricsAccess metrics = MetricsAccess::local;
   std::string log_level = "info";
+  bool log_json = false;  // TERN_LOG_FORMAT=json
 };
 
 class ConfigError : public std::runtime_error {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <thread>
 
+#include "core/json_writer.hpp"
 #include "core/thread_pool.hpp"
 
 namespace tern::log {
@@ -18,6 +19,7 @@ constexpr std::size_t kFlushAt = 64 << 10;   // hand over a batch at this size
 constexpr std::size_t kBufferCap = 4 << 20;  // beyond this, lines are dropped
 
 std::atomic<int> g_level{static_cast<int>(Level::info)};
+Format g_format = Format::text;  // set once at start-up, before any thread logs
 std::atomic<std::uint64_t> g_dropped{0};
 
 void write_all(std::string_view s) {
@@ -98,15 +100,92 @@ bool enabled(Level level) {
   return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed);
 }
 
+void set_format(Format format) {
+  g_format = format;
+}
+
+namespace {
+
+constexpr std::string_view kNames[] = {"debug", "info", "warn", "error"};
+
+// {"time":"...","level":"...","msg":...  (the caller closes the object)
+void begin_json(std::string& line, Level level, std::string_view message) {
+  line += "{\"time\":\"";
+  append_time(line);
+  line.pop_back();  // append_time ends with a space for the text format
+  line += "\",\"level\":\"";
+  line += kNames[static_cast<int>(level)];
+  line += "\",\"msg\":";
+  JsonWriter::append_string(line, message);
+}
+
+void append_field(std::string& line, std::string_view name, std::string_view value) {
+  line += ",\"";
+  line += name;
+  line += "\":";
+  JsonWriter::append_string(line, value);
+}
+
+void append_field(std::string& line, std::string_view name, std::uint64_t value) {
+  line += ",\"";
+  line += name;
+  line += "\":";
+  line += std::to_string(value);
+}
+
+}  // namespace
+
 void write(Level level, std::string_view message) {
   if (!enabled(level)) return;
-  static constexpr const char* kNames[] = {"debug ", "info ", "warn ", "error "};
   std::string line;
-  line.reserve(32 + message.size());
-  append_time(line);
-  line += kNames[static_cast<int>(level)];
-  line += message;
-  line += '\n';
+  line.reserve(48 + message.size());
+  if (g_format == Format::json) {
+    begin_json(line, level, message);
+    line += "}\n";
+  } else {
+    append_time(line);
+    line += kNames[static_cast<int>(level)];
+    line += ' ';
+    line += message;
+    line += '\n';
+  }
+  emit(line);
+}
+
+void access(const Access& a) {
+  if (!enabled(Level::info)) return;
+  std::string line;
+  line.reserve(160 + a.target.size());
+  if (g_format == Format::json) {
+    begin_json(line, Level::info, "access");
+    append_field(line, "id", a.id);
+    append_field(line, "remote", a.remote);
+    append_field(line, "client", a.client);
+    append_field(line, "method", a.method);
+    append_field(line, "target", a.target);
+    append_field(line, "route", a.route);
+    append_field(line, "status", static_cast<std::uint64_t>(a.status));
+    append_field(line, "bytes", a.bytes);
+    append_field(line, "us", a.micros);
+    line += "}\n";
+  } else {
+    append_time(line);
+    line += "info access ";
+    line += a.remote;
+    line += ' ';
+    line += a.method.empty() ? std::string_view("-") : a.method;
+    line += ' ';
+    line += a.target.empty() ? std::string_view("-") : a.target;
+    line += ' ';
+    line += std::to_string(a.status);
+    line += ' ';
+    line += std::to_string(a.bytes);
+    line += ' ';
+    line += std::to_string(a.micros);
+    line += "us id=";
+    line += a.id;
+    line += '\n';
+  }
   emit(line);
 }
 

@@ -37,8 +37,11 @@ void ThreadPool::join() {
 bool ThreadPool::try_post_keep(std::unique_ptr<Job>& job) {
   {
     std::lock_guard lock(mu_);
-    if (stopping_ || queue_.size() >= max_queue_) return false;
-    queue_.push_back(std::move(job));
+    if (stopping_ || queue_.size() >= max_queue_) {
+      metrics_.refused.add();
+      return false;
+    }
+    queue_.push_back({std::chrono::steady_clock::now(), std::move(job)});
     depth_.store(queue_.size(), std::memory_order_relaxed);
   }
   cv_.notify_one();
@@ -47,16 +50,22 @@ bool ThreadPool::try_post_keep(std::unique_ptr<Job>& job) {
 
 void ThreadPool::work() {
   for (;;) {
-    std::unique_ptr<Job> job;
+    Queued next;
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping and drained
-      job = std::move(queue_.front());
+      next = std::move(queue_.front());
       queue_.pop_front();
       depth_.store(queue_.size(), std::memory_order_relaxed);
     }
-    job->run();
+    using std::chrono::duration_cast;
+    using std::chrono::microseconds;
+    auto started = std::chrono::steady_clock::now();
+    metrics_.wait.observe(duration_cast<microseconds>(started - next.queued_at));
+    next.job->run();
+    metrics_.run.observe(duration_cast<microseconds>(std::chrono::steady_clock::now() - started));
+    metrics_.jobs.add();
   }
 }
 

@@ -20,6 +20,7 @@
 #include <asio/use_awaitable.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -31,6 +32,7 @@
 #include <vector>
 
 #include "core/backing_error.hpp"
+#include "core/metrics.hpp"
 
 namespace tern {
 
@@ -86,6 +88,8 @@ class ThreadPool {
   auto run(F fn);
 
   std::size_t queue_depth() const { return depth_.load(std::memory_order_relaxed); }
+  // Jobs run and refused, their wait and run times (GET /metrics).
+  const metrics::PoolMetrics& metrics() const { return metrics_; }
   const char* name() const { return options_.name; }
   std::size_t threads() const { return threads_.size(); }
 
@@ -103,9 +107,14 @@ class ThreadPool {
   const PoolOptions options_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::unique_ptr<Job>> queue_;
+  struct Queued {
+    std::chrono::steady_clock::time_point queued_at;
+    std::unique_ptr<Job> job;
+  };
+  std::deque<Queued> queue_;
   bool stopping_ = false;
   std::atomic<std::size_t> depth_{0};
+  metrics::PoolMetrics metrics_;
   std::vector<std::thread> threads_;
 };
 

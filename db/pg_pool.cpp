@@ -59,6 +59,7 @@ bool PgPool::any_ready() const {
 PgPool::Stats PgPool::stats() const {
   Stats s;
   s.queries = queries_;
+  s.size = static_cast<unsigned>(connections_.size());
   for (auto& c : connections_) {
     s.connects += c->connects();
     s.ready += c->ready();

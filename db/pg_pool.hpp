@@ -71,6 +71,7 @@ class PgPool {
   struct Stats {
     std::uint64_t queries = 0;  // sent by this pool since it started
     std::uint64_t connects = 0;
+    unsigned size = 0;  // connections the pool keeps
     unsigned ready = 0;
     unsigned reserved = 0;
     std::size_t in_flight = 0;

@@ -17,13 +17,13 @@ namespace tern::handlers {
 using http::Request;
 using http::Response;
 
-App::App(const Config& config, Pools pools)
+App::App(const Config& config, Pools pools, metrics::Metrics& metrics)
     : config_(config),
       router_(config.max_body_bytes),
       web_(config.web_root, pools.io),
       hashing_(config.hash_jobs_per_address),
       uploads_(config.upload_dir),
-      thumbnailer_(uploads_, pools.cpu, pools.io),
+      thumbnailer_(uploads_, pools.cpu, pools.io, metrics),
       loop_services_(config, [this](asio::io_context& io, LoopServices& services) {
         // Once per process, on its first loop: thumbnails a stop left pending.
         asio::co_spawn(io, thumbnailer_.resume(services.pg()), asio::detached);
@@ -40,7 +40,7 @@ App::App(const Config& config, Pools pools)
   router_.use(origin_check(config_));
   router_.use(session_identity(config_));
   router_.use(token_api_gate());
-  add_ops_routes(router_);
+  add_ops_routes(router_, config_, metrics);
   add_auth_routes(router_, config_, pools.cpu, hashing_);
   add_post_routes(router_);
   add_people_routes(router_);

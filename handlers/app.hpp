@@ -23,7 +23,9 @@ struct Pools {
 
 class App {
  public:
-  App(const Config& config, Pools pools);
+  // `metrics` must outlive the App: /metrics renders it, and the server
+  // given loop_hooks() must register its loops there too.
+  App(const Config& config, Pools pools, metrics::Metrics& metrics);
   http::Router& router() { return router_; }
   // Give these to the http::Server: each loop's PostgreSQL and Redis.
   http::LoopHooks& loop_hooks() { return loop_services_; }

@@ -1,6 +1,7 @@
 #include "handlers/auth.hpp"
 
 #include "core/json_writer.hpp"
+#include "core/metrics.hpp"
 #include "core/origin.hpp"
 #include "core/thread_pool.hpp"
 #include "core/utf8.hpp"
@@ -93,6 +94,12 @@ http::Middleware session_identity(const Config& config) {
       if (id) {  // forged or altered: no store lookup
         if (auto data = co_await services_of(req).sessions().load(*id))
           req.identity = {data->user_id, std::move(*id)};
+      }
+      if (auto* m = req.metrics) {
+        auto& outcome = !cookie                    ? m->sessions_absent
+                        : req.identity.signed_in() ? m->sessions_valid
+                                                   : m->sessions_invalid;
+        outcome.add();
       }
     }
     co_await next();

@@ -33,8 +33,9 @@ db::SessionLimits session_limits(const Config& config) {
 }  // namespace
 
 LoopServices::LoopServices(asio::io_context& io, const Config& config,
-                           db::MemorySessionStore& memory)
-    : pg_(io.get_executor(), pg_options(config)),
+                           db::MemorySessionStore& memory, metrics::LoopMetrics& metrics)
+    : metrics_(metrics),
+      pg_(io.get_executor(), pg_options(config)),
       redis_(io.get_executor(), config.redis),
       sessions_(&memory),
       me_(
@@ -51,18 +52,33 @@ LoopServices::LoopServices(asio::io_context& io, const Config& config,
   if (own_sessions_) sessions_ = own_sessions_.get();
   // Every loop sweeps a share of the process's memory store, so expired
   // sessions of users who never come back do not sit there until it fills.
-  if (config.session_store == SessionStoreKind::memory)
-    asio::co_spawn(io, sweep(memory), asio::detached);
+  bool sweeps = config.session_store == SessionStoreKind::memory;
+  asio::co_spawn(io, every_second(sweeps ? &memory : nullptr), asio::detached);
 }
 
-asio::awaitable<void> LoopServices::sweep(db::MemorySessionStore& memory) {
+asio::awaitable<void> LoopServices::every_second(db::MemorySessionStore* memory) {
   while (!closed_) {
+    publish_metrics();
     sweep_timer_.expires_after(std::chrono::seconds(1));
     std::error_code ec;
     co_await sweep_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (closed_) break;
-    memory.sweep_step();
+    if (memory) memory->sweep_step();
   }
+}
+
+void LoopServices::publish_metrics() {
+  auto pg = pg_.stats();
+  metrics_.pg_queries.set(pg.queries);
+  metrics_.pg_connects.set(pg.connects);
+  metrics_.pg_ready.set(pg.ready);
+  metrics_.pg_reserved.set(pg.reserved);
+  metrics_.pg_in_flight.set(pg.in_flight);
+  metrics_.pg_size.set(pg.size);
+  metrics_.redis_commands.set(redis_.commands_sent());
+  metrics_.redis_reconnects.set(redis_.reconnects());
+  metrics_.redis_connected.set(redis_.connected() ? 1 : 0);
+  metrics_.redis_in_flight.set(redis_.in_flight());
 }
 
 LoopServices::~LoopServices() = default;
@@ -93,8 +109,9 @@ LoopServicesHooks::LoopServicesHooks(const Config& config, FirstLoop first_loop)
 
 LoopServicesHooks::~LoopServicesHooks() = default;
 
-http::LoopLocal* LoopServicesHooks::loop_started(asio::io_context& io) {
-  auto services = std::make_unique<LoopServices>(io, config_, memory_sessions_);
+http::LoopLocal* LoopServicesHooks::loop_started(asio::io_context& io,
+                                                 metrics::LoopMetrics& metrics) {
+  auto services = std::make_unique<LoopServices>(io, config_, memory_sessions_, metrics);
   LoopServices* local = services.get();
   bool first = false;
   {

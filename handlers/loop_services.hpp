@@ -30,7 +30,10 @@ namespace tern::handlers {
 class LoopServices final : public http::LoopLocal {
  public:
   // `memory`: the process-wide store, used when TERN_SESSION_STORE=memory.
-  LoopServices(asio::io_context& io, const Config& config, db::MemorySessionStore& memory);
+  // `metrics`: the loop's counters, where its pools' figures are copied
+  // every second.
+  LoopServices(asio::io_context& io, const Config& config, db::MemorySessionStore& memory,
+               metrics::LoopMetrics& metrics);
   ~LoopServices() override;
 
   db::PgPool& pg() { return pg_; }
@@ -43,16 +46,18 @@ class LoopServices final : public http::LoopLocal {
   void close();
 
  private:
+  metrics::LoopMetrics& metrics_;
   db::PgPool pg_;
   db::RedisClient redis_;
   std::unique_ptr<db::SessionStore> own_sessions_;  // postgres or redis: this loop's
   db::SessionStore* sessions_;
   db::BatchLoader<std::int64_t, db::Me> me_;
   TokenState tokens_;
-  asio::steady_timer sweep_timer_;  // the memory store's sweep, one step a second
+  asio::steady_timer sweep_timer_;  // metrics and the memory store's sweep, once a second
   bool closed_ = false;
 
-  asio::awaitable<void> sweep(db::MemorySessionStore& memory);
+  asio::awaitable<void> every_second(db::MemorySessionStore* memory);
+  void publish_metrics();
 };
 
 // Creates each loop's services when the loop starts, and closes and frees
@@ -64,7 +69,7 @@ class LoopServicesHooks final : public http::LoopHooks {
   using FirstLoop = std::function<void(asio::io_context&, LoopServices&)>;
   explicit LoopServicesHooks(const Config& config, FirstLoop first_loop = {});
   ~LoopServicesHooks() override;
-  http::LoopLocal* loop_started(asio::io_context& io) override;
+  http::LoopLocal* loop_started(asio::io_context& io, metrics::LoopMetrics& metrics) override;
   void loop_stopping(http::LoopLocal* local) override;
   void loop_stopped(http::LoopLocal* local) override;
 

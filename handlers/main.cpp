@@ -29,13 +29,15 @@ namespace {
 
 int serve(const tern::Config& config) {
   tern::log::set_level(tern::log::parse_level(config.log_level));
+  tern::log::set_format(config.log_json ? tern::log::Format::json : tern::log::Format::text);
   std::signal(SIGPIPE, SIG_IGN);
 
   tern::ThreadPool cpu(config.pool_threads, config.pool_queue, {.name = "CPU pool", .nice = 10});
   tern::ThreadPool io(config.io_threads, config.io_queue, {.name = "I/O pool", .nice = 0});
+  tern::metrics::Metrics metrics;
   std::optional<tern::handlers::App> made;
   try {
-    made.emplace(config, tern::handlers::Pools{.cpu = cpu, .io = io});
+    made.emplace(config, tern::handlers::Pools{.cpu = cpu, .io = io}, metrics);
   } catch (const std::runtime_error& e) {  // an upload directory it cannot create, libvips
     std::fprintf(stderr, "tern: %s\n", e.what());
     return 2;
@@ -57,8 +59,21 @@ int serve(const tern::Config& config) {
   options.connection.trusted_proxies = config.trusted_proxies;
 
   options.hooks = &app.loop_hooks();
+  options.metrics = &metrics;
 
   tern::http::Server server(options, app.router(), io);
+  // Read at every scrape, from the scraping loop.
+  metrics.add_pool("cpu", cpu.metrics());
+  metrics.add_pool("io", io.metrics());
+  metrics.add_sample({"tern_pool_queue_depth", "Jobs waiting in each worker pool's queue.", "gauge",
+                      "pool=\"cpu\"", [&cpu] { return double(cpu.queue_depth()); }});
+  metrics.add_sample({"tern_pool_queue_depth", "", "gauge", "pool=\"io\"",
+                      [&io] { return double(io.queue_depth()); }});
+  metrics.add_sample({"tern_http_connections_open", "Connections open now.", "gauge", "",
+                      [&server] { return double(server.open_connections()); }});
+  metrics.add_sample({"tern_log_dropped_lines_total",
+                      "Log lines dropped because the log could not keep up.", "counter", "",
+                      [] { return double(tern::log::dropped_lines()); }});
   try {
     server.start();
   } catch (const std::system_error& e) {

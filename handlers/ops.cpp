@@ -5,6 +5,7 @@
 #include "db/pg_error.hpp"
 #include "db/redis_error.hpp"
 #include "handlers/loop_services.hpp"
+#include "http/error.hpp"
 
 namespace tern::handlers {
 
@@ -38,9 +39,26 @@ asio::awaitable<std::string> check_redis(LoopServices& s) {
   }
 }
 
+// A loopback client: 127.0.0.0/8, ::1, or IPv4 mapped into IPv6.
+bool loopback(std::string_view address) {
+  return address.starts_with("127.") || address == "::1" || address.starts_with("::ffff:127.");
+}
+
 }  // namespace
 
-void add_ops_routes(http::Router& router) {
+void add_ops_routes(http::Router& router, const Config& config, const metrics::Metrics& metrics) {
+  if (config.metrics != MetricsAccess::off) {
+    // Summed over the loops now, on the loop that serves the scrape.
+    // Refused as a 404, so that a public port does not even say it exists.
+    router.get("/metrics",
+               [&metrics, local = config.metrics == MetricsAccess::local](
+                   Request& req, Response& res) -> asio::awaitable<void> {
+                 if (local && !loopback(req.client_address))
+                   throw http::HttpError(404, "not_found", "no such file");
+                 res.text(200, metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
+                 co_return;
+               });
+  }
   router.get("/healthz", [](Request&, Response& res) -> asio::awaitable<void> {
     res.text(200, "ok\n");
     co_return;

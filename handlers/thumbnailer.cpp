@@ -62,7 +62,10 @@ asio::awaitable<void> Thumbnailer::make(db::PgPool& pg, db::Image image) {
   Backoff backoff(std::chrono::milliseconds(500), std::chrono::seconds(8));
   for (int i = 1; i <= kAttempts; ++i) {
     try {
-      if (co_await attempt(pg, image)) co_return;
+      if (co_await attempt(pg, image)) {
+        metrics_.thumbnails_made.add();
+        co_return;
+      }
     } catch (const std::exception& e) {  // a full pool, the database away
       log::warn("thumbnail of " + image.path + ": " + e.what());
     }
@@ -72,6 +75,7 @@ asio::awaitable<void> Thumbnailer::make(db::PgPool& pg, db::Image image) {
   }
   log::warn("thumbnail of " + image.path + " given up after " + std::to_string(kAttempts) +
             " attempts; posts show the original");
+  metrics_.thumbnails_failed.add();
   try {
     co_await db::images::thumbnail_failed(pg, image.id);
   } catch (const std::exception&) {

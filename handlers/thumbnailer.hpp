@@ -10,6 +10,7 @@
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 
+#include "core/metrics.hpp"
 #include "core/thread_pool.hpp"
 #include "db/images.hpp"
 #include "db/pg_pool.hpp"
@@ -21,8 +22,9 @@ class Thumbnailer {
  public:
   static constexpr int kAttempts = 4;
 
-  Thumbnailer(const UploadDirs& dirs, ThreadPool& cpu, ThreadPool& io)
-      : dirs_(dirs), cpu_(cpu), io_(io) {}
+  // Counts what it makes and gives up on in `metrics`.
+  Thumbnailer(const UploadDirs& dirs, ThreadPool& cpu, ThreadPool& io, metrics::Metrics& metrics)
+      : dirs_(dirs), cpu_(cpu), io_(io), metrics_(metrics) {}
 
   // Starts the thumbnail of `image` on `ex` (the loop that owns `pg`).
   void start(asio::any_io_executor ex, db::PgPool& pg, db::Image image);
@@ -36,6 +38,7 @@ class Thumbnailer {
   const UploadDirs& dirs_;
   ThreadPool& cpu_;
   ThreadPool& io_;
+  metrics::Metrics& metrics_;
 };
 
 }  // namespace tern::handlers

@@ -10,6 +10,7 @@
 #include "core/base64url.hpp"
 #include "core/json_writer.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "core/origin.hpp"
 #include "core/random.hpp"
 #include "db/domains.hpp"
@@ -133,10 +134,23 @@ JwtClaims require_token(Request& req) {
   auto token = presented_token(req);
   auto& tokens = services_of(req).tokens();
   auto check = tokens.codec().verify(token, unix_now());
-  if (check.status == JwtStatus::expired)
+  auto* counts = req.metrics;
+  auto count = [counts](metrics::Counter metrics::LoopMetrics::*outcome) {
+    if (counts) (counts->*outcome).add();
+  };
+  if (check.status == JwtStatus::expired) {
+    count(&metrics::LoopMetrics::tokens_expired);
     throw HttpError(419, "token_expired", "the token has expired");
-  if (check.status != JwtStatus::ok) unauthorized(describe(check.status));
-  if (tokens.revoked(check.claims.jti)) unauthorized("the token has been revoked");
+  }
+  if (check.status != JwtStatus::ok) {
+    count(&metrics::LoopMetrics::tokens_invalid);
+    unauthorized(describe(check.status));
+  }
+  if (tokens.revoked(check.claims.jti)) {
+    count(&metrics::LoopMetrics::tokens_revoked);
+    unauthorized("the token has been revoked");
+  }
+  count(&metrics::LoopMetrics::tokens_valid);
   return std::move(check.claims);
 }
 

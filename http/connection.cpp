@@ -79,6 +79,7 @@ void Connection::shrink_idle_buffers() {
 void Connection::expire_if_due(Clock::time_point now) {
   if (now < deadline_) return;
   timed_out_ = true;
+  loop_.metrics->timed_out.add();
   deadline_ = Clock::time_point::max();
   std::error_code ec;
   socket_.cancel(ec);
@@ -142,7 +143,10 @@ asio::awaitable<void> Connection::run() {
     // best effort, without waiting for the socket.
     connection_error(408, "request_timeout", "request not received in time");
     out_.clear();
-    response_.serialize(out_, {});
+    const Request* req = parser_.head_complete() ? &parser_.request() : nullptr;
+    assign_request_id(req);
+    response_.serialize(out_, {.request_id = request_id_});
+    answered(req, 408, out_.size());
     std::error_code ec;
     socket_.write_some(asio::buffer(out_), ec);
   }
@@ -201,8 +205,11 @@ asio::awaitable<bool> Connection::answer() {
   Request& req = parser_.request();
   req.remote_address = remote_;
   req.loop = loop_.local;
+  req.metrics = loop_.metrics;
   req.client_address = client_address(remote_, req.headers, loop_.options.trusted_proxies);
   req.received_at = request_start_;
+  assign_request_id(&req);
+  req.request_id = request_id_;
   response_.clear();
 
   std::exception_ptr failure;
@@ -225,8 +232,9 @@ asio::awaitable<bool> Connection::answer() {
   std::size_t before = out_.size();
   response_.serialize(out_, {.keep_alive = keep_alive,
                              .http10 = req.is_http10(),
-                             .omit_body = req.method == Method::head});
-  if (loop_.options.access_log) access_log(req, out_.size() - before);
+                             .omit_body = req.method == Method::head,
+                             .request_id = request_id_});
+  answered(&req, response_.status, out_.size() - before);
   parser_.next();
   continue_sent_ = false;
   state_ = State::idle;
@@ -256,8 +264,10 @@ asio::awaitable<bool> Connection::stream_body() {
   render_error(failure, req, response_, group ? group->error_shape : json_error);
   if (group) group->add_headers(response_);
   std::size_t before = out_.size();
-  response_.serialize(out_, {.keep_alive = false, .http10 = req.is_http10()});
-  if (loop_.options.access_log) access_log(req, out_.size() - before);
+  assign_request_id(&req);
+  response_.serialize(out_,
+                      {.keep_alive = false, .http10 = req.is_http10(), .request_id = request_id_});
+  answered(&req, response_.status, out_.size() - before);
   co_await flush();
   co_return false;
 }
@@ -303,17 +313,10 @@ asio::awaitable<void> Connection::answer_parse_error() {
   int status = parser_.error_status();
   connection_error(status, error_code_for(status), parser_.error_reason());
   std::size_t before = out_.size();
-  response_.serialize(out_, {});
-  if (loop_.options.access_log) {
-    std::string line = "access ";
-    line += remote_;
-    line += " - - ";
-    append_uint(line, static_cast<std::uint64_t>(status));
-    line += ' ';
-    append_uint(line, out_.size() - before);
-    line += " 0us";
-    log::info(line);
-  }
+  const Request* req = parser_.head_complete() ? &parser_.request() : nullptr;
+  assign_request_id(req);
+  response_.serialize(out_, {.request_id = request_id_});
+  answered(req, status, out_.size() - before);
   co_await flush();
 }
 
@@ -341,23 +344,52 @@ asio::awaitable<void> Connection::linger_close() {
   }
 }
 
-void Connection::access_log(const Request& req, std::size_t bytes) {
-  auto micros =
-      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - request_start_).count();
-  std::string line = "access ";
-  line += remote_;
-  line += ' ';
-  line += req.method_text;
-  line += ' ';
-  line += req.target;
-  line += ' ';
-  append_uint(line, static_cast<std::uint64_t>(response_.status));
-  line += ' ';
-  append_uint(line, bytes);
-  line += ' ';
-  append_uint(line, static_cast<std::uint64_t>(micros));
-  line += "us";
-  log::info(line);
+void Connection::answered(const Request* req, int status, std::size_t bytes) {
+  auto elapsed =
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - request_start_);
+  auto& m = *loop_.metrics;
+  const Route* matched = req ? match_.route : nullptr;
+  metrics::RouteMetrics& route = !req      ? m.unrouted()
+                                 : matched ? m.routes[matched->index]
+                                           : m.unmatched();
+  route.by_status[metrics::status_slot(status)].add();
+  route.latency.observe(elapsed);
+  if (!loop_.options.access_log) return;
+  log::access({.id = request_id_,
+               .remote = remote_,
+               .client = req ? std::string_view(req->client_address) : std::string_view(remote_),
+               .method = req ? req->method_text : std::string_view(),
+               .target = req ? req->target : std::string_view(),
+               .route = matched ? std::string_view(matched->pattern) : std::string_view(),
+               .status = status,
+               .bytes = bytes,
+               .micros = static_cast<std::uint64_t>(std::max<long long>(0, elapsed.count()))});
+}
+
+namespace {
+
+// An X-Request-Id worth keeping: 1–64 of [A-Za-z0-9._-].
+bool plausible_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-'))
+      return false;
+  return true;
+}
+
+}  // namespace
+
+void Connection::assign_request_id(const Request* req) {
+  // Only a trusted proxy's is believed (and only then is the header looked up).
+  if (req && !loop_.options.trusted_proxies.empty() &&
+      is_trusted_proxy(remote_, loop_.options.trusted_proxies)) {
+    if (auto given = req->header("x-request-id"); given && plausible_request_id(*given)) {
+      request_id_.assign(*given);
+      return;
+    }
+  }
+  request_id_.assign(loop_.request_id_prefix);
+  append_hex(request_id_, ++loop_.requests);
 }
 
 }  // namespace tern::http

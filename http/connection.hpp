@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "core/metrics.hpp"
 #include "http/parser.hpp"
 #include "http/response.hpp"
 #include "http/router.hpp"
@@ -44,10 +45,15 @@ class Connection;
 struct LoopContext {
   const Router& router;
   ConnectionOptions options;
-  bool draining = false;       // finish the request in hand, then close
-  LoopLocal* local = nullptr;  // from LoopHooks::loop_started; given to every request
+  bool draining = false;                    // finish the request in hand, then close
+  LoopLocal* local = nullptr;               // from LoopHooks::loop_started; given to every request
+  metrics::LoopMetrics* metrics = nullptr;  // this loop's counters; never null in a server
   std::list<Connection*> connections;
   std::string read_buffer = std::string(64 << 10, '\0');
+  // Request ids: this prefix (random per process, then the loop's number)
+  // and a count, in hex: "Xq3vT9aZ0-1f".
+  std::string request_id_prefix;
+  std::uint64_t requests = 0;
 };
 
 class Connection {
@@ -90,7 +96,11 @@ class Connection {
   void set_deadline(std::chrono::milliseconds from_now);
   // Between requests: let go of buffers a large request left behind.
   void shrink_idle_buffers();
-  void access_log(const Request& req, std::size_t bytes);
+  // A response is queued: count it under its route, and log it. `req` is
+  // null when the request never parsed (no method, no target).
+  void answered(const Request* req, int status, std::size_t bytes);
+  // Sets request_id_: a trusted proxy's X-Request-Id, else the loop's next.
+  void assign_request_id(const Request* req);
 
   asio::ip::tcp::socket socket_;
   LoopContext& loop_;
@@ -101,6 +111,7 @@ class Connection {
   std::string out_;
   std::string pending_;
   std::string remote_;
+  std::string request_id_;  // of the request being answered (X-Request-Id)
   State state_ = State::idle;
   Clock::time_point deadline_ = Clock::time_point::max();
   Clock::time_point request_start_{};

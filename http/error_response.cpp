@@ -5,6 +5,7 @@
 #include "core/backing_error.hpp"
 #include "core/json_writer.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "http/error.hpp"
 
 namespace tern::http {
@@ -31,9 +32,12 @@ void render_error(std::exception_ptr error, const Request& req, Response& res, E
     return;
   } catch (const BackingError& e) {
     if (e.unavailable()) {
+      if (req.metrics) req.metrics->unavailable[metrics::service_slot(e.service())].add();
       std::string line = "503 for ";
       line += req.path;
-      line += ": ";
+      line += " (request ";
+      line += req.request_id;
+      line += "): ";
       line += e.service();
       line += ": ";
       line += e.what();
@@ -43,10 +47,12 @@ void render_error(std::exception_ptr error, const Request& req, Response& res, E
       return;
     }
     log::error(std::string("unhandled ") + e.service() + " error in " +
-               std::string(req.method_text) + ' ' + std::string(req.target) + ": " + e.what());
+               std::string(req.method_text) + ' ' + std::string(req.target) + " (request " +
+               std::string(req.request_id) + "): " + e.what());
   } catch (const std::exception& e) {
     log::error("unhandled error in " + std::string(req.method_text) + ' ' +
-               std::string(req.target) + ": " + e.what());
+               std::string(req.target) + " (request " + std::string(req.request_id) +
+               "): " + e.what());
   } catch (...) {
     log::error("unhandled non-standard exception in " + std::string(req.method_text) + ' ' +
                std::string(req.target));

@@ -16,6 +16,10 @@
 #include "http/body_sink.hpp"
 #include "http/url.hpp"
 
+namespace tern::metrics {
+struct LoopMetrics;
+}
+
 namespace tern::http {
 
 enum class Method : std::uint8_t { get, head, post, put, patch, del, options, other };
@@ -66,8 +70,13 @@ class Request {
   // (http/client_address.hpp). What per-client limits count by.
   std::string client_address;
   std::chrono::steady_clock::time_point received_at;
+  // Its id, also sent as X-Request-Id and logged with it (set by the connection).
+  std::string_view request_id;
   // This loop's services (set by the connection; see LoopLocal).
   LoopLocal* loop = nullptr;
+  // This loop's counters (core/metrics.hpp), set by the connection; null
+  // for a request made outside a server (tests).
+  metrics::LoopMetrics* metrics = nullptr;
   Identity identity;
   // The streamed body of a route with a body sink (http/body_sink.hpp); the
   // handler casts it to the type its factory made.

@@ -73,7 +73,7 @@ void Response::clear() {
 }
 
 void Response::serialize(std::string& out, Framing framing) const {
-  auto [keep_alive, http10, omit_body] = framing;
+  auto [keep_alive, http10, omit_body, request_id] = framing;
   // 1xx, 204 and 304 never carry a body (RFC 9110 §6.4.1).
   bool bodiless = status < 200 || status == 204 || status == 304;
   out += http10 ? "HTTP/1.0 " : "HTTP/1.1 ";
@@ -95,6 +95,11 @@ void Response::serialize(std::string& out, Framing framing) const {
   if (!bodiless) {
     out += "Content-Length: ";
     append_uint(out, body.size());
+    out += "\r\n";
+  }
+  if (!request_id.empty()) {
+    out += "X-Request-Id: ";
+    out += request_id;
     out += "\r\n";
   }
   if (!keep_alive)

@@ -17,8 +17,9 @@ namespace tern::http {
 // connection that closes after it (an error, a refusal).
 struct Framing {
   bool keep_alive = false;
-  bool http10 = false;     // the request was HTTP/1.0: answer in kind
-  bool omit_body = false;  // the answer to HEAD: headers only
+  bool http10 = false;            // the request was HTTP/1.0: answer in kind
+  bool omit_body = false;         // the answer to HEAD: headers only
+  std::string_view request_id{};  // sent as X-Request-Id when set
 };
 
 class Response {

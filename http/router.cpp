@@ -84,10 +84,17 @@ void Router::add(Method method, std::string_view pattern, Handler handler, Route
   }
   auto& slot = node->by_method[static_cast<std::size_t>(method)];
   if (slot) throw std::invalid_argument("duplicate route " + std::string(pattern));
-  routes_.push_back(std::make_unique<Route>(Route{method, std::string(pattern), std::move(handler),
-                                                  options.max_body.value_or(default_max_body_),
-                                                  std::move(options.body_sink)}));
+  routes_.push_back(std::make_unique<Route>(
+      Route{method, std::string(pattern), routes_.size(), std::move(handler),
+            options.max_body.value_or(default_max_body_), std::move(options.body_sink)}));
   slot = routes_.back().get();
+}
+
+std::vector<std::string> Router::route_names() const {
+  std::vector<std::string> names;
+  for (const auto& route : routes_)
+    names.push_back(std::string(method_name(route->method)) + " " + route->pattern);
+  return names;
 }
 
 void Router::use(Middleware middleware) {

@@ -80,6 +80,7 @@ struct RouteOptions {
 struct Route {
   Method method;
   std::string pattern;
+  std::size_t index;  // in the order routes were added (route_names())
   Handler handler;
   std::size_t max_body;
   BodySinkFactory body_sink;
@@ -112,6 +113,8 @@ class Router {
   asio::awaitable<void> dispatch(Request& req, Response& res, const Match& match) const;
 
   std::size_t default_max_body() const { return default_max_body_; }
+  // "GET /api/posts/:id" for every route, by Route::index (for /metrics).
+  std::vector<std::string> route_names() const;
 
  private:
   friend class Next;

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "core/log.hpp"
+#include "core/random.hpp"
 #include "core/thread_pool.hpp"
 #include "http/client_address.hpp"
 #include "http/response.hpp"
@@ -46,7 +47,7 @@ void refuse(tcp::socket& socket, int status, std::string_view code, std::string_
 
 struct Server::Loop {
   Loop(const Router& router, const ConnectionOptions& options)
-      : context{router, options, false, nullptr, {}, std::string(64 << 10, '\0')},
+      : context{router, options, false, nullptr, nullptr, {}, std::string(64 << 10, '\0'), {}, 0},
         io(1),
         acceptor(io),
         ticker(io) {}
@@ -64,7 +65,8 @@ Server::Server(ServerOptions options, const Router& router, ThreadPool& pool)
     : options_(std::move(options)),
       router_(router),
       pool_(pool),
-      slots_(options_.max_connections_per_address) {}
+      slots_(options_.max_connections_per_address),
+      request_id_prefix_(random_base64url(6)) {}
 
 Server::~Server() {
   shutdown();
@@ -72,8 +74,12 @@ Server::~Server() {
 
 void Server::start() {
   tcp::endpoint endpoint(asio::ip::make_address(options_.host), options_.port);
+  metrics::Metrics& registry = options_.metrics ? *options_.metrics : own_metrics_;
+  if (registry.route_names().empty()) registry.set_route_names(router_.route_names());
   for (unsigned i = 0; i < std::max(1u, options_.threads); ++i) {
     auto loop = std::make_unique<Loop>(router_, options_.connection);
+    loop->context.metrics = &registry.add_loop();
+    loop->context.request_id_prefix = request_id_prefix_ + std::to_string(i) + "-";
     loop->acceptor.open(endpoint.protocol());
     loop->acceptor.set_option(tcp::acceptor::reuse_address(true));
     loop->acceptor.set_option(reuse_port(true));
@@ -104,7 +110,9 @@ void Server::run_loop(Loop& loop) {
         co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         continue;
       }
+      auto& counts = *loop.context.metrics;
       if (open_.load(std::memory_order_relaxed) >= options_.max_connections) {
+        counts.refused_full.add();
         refuse(socket, 503, "too_many_connections", "connection limit reached");
         continue;
       }
@@ -117,9 +125,11 @@ void Server::run_loop(Loop& loop) {
                                ? std::string()
                                : address_bucket(peer_text);
       if (!bucket.empty() && !slots_.take(bucket)) {
+        counts.refused_address.add();
         refuse(socket, 429, "too_many_connections", "too many connections from your address");
         continue;
       }
+      counts.accepted.add();
       open_.fetch_add(1, std::memory_order_relaxed);
       asio::co_spawn(
           loop.io,
@@ -138,17 +148,23 @@ void Server::run_loop(Loop& loop) {
     }
   };
 
-  // The ticker enforces connection deadlines and hands log lines to the pool.
+  // The ticker enforces connection deadlines and hands log lines to the
+  // pool; how late it wakes is the loop's lag.
   auto tick = [&loop]() -> asio::awaitable<void> {
     const auto& o = loop.context.options;
     auto shortest = std::min({o.header_timeout, o.idle_timeout, o.body_timeout});
     auto period = std::clamp<std::chrono::milliseconds>(shortest / 4, 10ms, 100ms);
+    auto& counts = *loop.context.metrics;
     for (;;) {
-      loop.ticker.expires_after(period);
+      auto due = Connection::Clock::now() + period;
+      loop.ticker.expires_at(due);
       std::error_code ec;
       co_await loop.ticker.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       if (ec) co_return;
       auto now = Connection::Clock::now();
+      auto lag = std::chrono::duration_cast<std::chrono::microseconds>(now - due);
+      counts.lag.observe(lag);
+      counts.lag_last_us.set(static_cast<std::uint64_t>(std::max<long long>(0, lag.count())));
       // expire_if_due never unlinks (the coroutine does, later), so the
       // iteration is safe.
       for (Connection* c : loop.context.connections)
@@ -157,7 +173,8 @@ void Server::run_loop(Loop& loop) {
     }
   };
 
-  if (options_.hooks) loop.context.local = options_.hooks->loop_started(loop.io);
+  if (options_.hooks)
+    loop.context.local = options_.hooks->loop_started(loop.io, *loop.context.metrics);
   asio::co_spawn(loop.io, accept, asio::detached);
   asio::co_spawn(loop.io, tick, asio::detached);
   auto run = [](auto&& runner) {

@@ -17,6 +17,7 @@
 
 #include <asio/io_context.hpp>
 
+#include "core/metrics.hpp"
 #include "http/address_slots.hpp"
 #include "http/connection.hpp"
 #include "http/router.hpp"
@@ -34,7 +35,8 @@ class LoopHooks {
   virtual ~LoopHooks() = default;
   // Before the loop serves its first connection; returns what the loop's
   // requests carry as Request::loop (owned by the hooks; may be null).
-  virtual LoopLocal* loop_started(asio::io_context& io) = 0;
+  // `metrics` is the loop's own block, for the hooks' services to fill.
+  virtual LoopLocal* loop_started(asio::io_context& io, metrics::LoopMetrics& metrics) = 0;
   // After the drain: close what the loop owns. The loop then runs a little
   // longer (bounded) so that closing can finish its asynchronous work.
   virtual void loop_stopping(LoopLocal* local) = 0;
@@ -51,6 +53,9 @@ struct ServerOptions {
   std::chrono::milliseconds drain_timeout{10'000};
   ConnectionOptions connection;
   LoopHooks* hooks = nullptr;  // must outlive the server
+  // Where the loops' counters are registered (one block per loop, added by
+  // start()); must outlive the server. Null: the server keeps its own.
+  metrics::Metrics* metrics = nullptr;
 };
 
 class Server {
@@ -81,7 +86,9 @@ class Server {
   ThreadPool& pool_;
   std::vector<std::unique_ptr<Loop>> loops_;
   std::atomic<std::size_t> open_{0};
+  metrics::Metrics own_metrics_;
   AddressSlots slots_;
+  std::string request_id_prefix_;  // random per process: ids of two processes never meet
   std::uint16_t port_ = 0;
   bool stopped_ = false;
 };

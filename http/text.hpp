@@ -67,4 +67,10 @@ inline void append_uint(std::string& out, std::uint64_t n) {
   out.append(buf, r.ptr);
 }
 
+inline void append_hex(std::string& out, std::uint64_t n) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, n, 16);
+  out.append(buf, r.ptr);
+}
+
 }  // namespace tern::http

@@ -79,10 +79,12 @@ TEST_CASE("handlers: join, login and /api/me dispatched by hand, off any loop th
   test::ensure_migrated();
   Config config = test_config();
   ThreadPool cpu(1, 16), io_pool(1, 16);
-  handlers::App app(config, {.cpu = cpu, .io = io_pool});
+  metrics::Metrics metrics;
+  handlers::App app(config, {.cpu = cpu, .io = io_pool}, metrics);
   db::MemorySessionStore memory({});
   asio::io_context io;
-  handlers::LoopServices loop(io, config, memory);
+  metrics::LoopMetrics loop_metrics(0);
+  handlers::LoopServices loop(io, config, memory, loop_metrics);
 
   std::string email = unique_email("direct");
   std::string cookie;
@@ -153,10 +155,12 @@ TEST_CASE("handlers: a login whose password was never checked gives its attempt 
   test::ensure_migrated();
   Config config = test_config();
   ThreadPool cpu(1, 1), io_pool(1, 16);
-  handlers::App app(config, {.cpu = cpu, .io = io_pool});
+  metrics::Metrics metrics;
+  handlers::App app(config, {.cpu = cpu, .io = io_pool}, metrics);
   db::MemorySessionStore memory({});
   asio::io_context io;
-  handlers::LoopServices loop(io, config, memory);
+  metrics::LoopMetrics loop_metrics(0);
+  handlers::LoopServices loop(io, config, memory, loop_metrics);
   std::string email = unique_email("unchecked");
   std::string address_key = "login:fail:addr:192.0.2.77";
   asio::co_spawn(
