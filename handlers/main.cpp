@@ -8,6 +8,8 @@
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -27,10 +29,29 @@
 
 namespace {
 
+// Every connection is a descriptor: raise the soft limit to the hard one
+// (the default soft limit, 1024, is far below TERN_MAX_CONNECTIONS), and
+// say so if even the hard limit cannot hold the configured connections.
+void raise_descriptor_limit(const tern::Config& config) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  const rlim_t wanted = config.max_connections + 256;  // pools, files, logs
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted)
+    tern::log::warn("only " + std::to_string(limit.rlim_cur) +
+                    " file descriptors (RLIMIT_NOFILE) " +
+                    "for TERN_MAX_CONNECTIONS=" + std::to_string(config.max_connections) +
+                    ": connections beyond that are refused by accept (raise LimitNOFILE)");
+}
+
 int serve(const tern::Config& config) {
   tern::log::set_level(tern::log::parse_level(config.log_level));
   tern::log::set_format(config.log_json ? tern::log::Format::json : tern::log::Format::text);
   std::signal(SIGPIPE, SIG_IGN);
+  raise_descriptor_limit(config);
 
   tern::ThreadPool cpu(config.pool_threads, config.pool_queue, {.name = "CPU pool", .nice = 10});
   tern::ThreadPool io(config.io_threads, config.io_queue, {.name = "I/O pool", .nice = 0});

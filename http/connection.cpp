@@ -76,13 +76,14 @@ void Connection::shrink_idle_buffers() {
   parser_.shrink(kKeep);
 }
 
-void Connection::expire_if_due(Clock::time_point now) {
-  if (now < deadline_) return;
+bool Connection::expire_if_due(Clock::time_point now) {
+  if (now < deadline_) return false;
   timed_out_ = true;
   loop_.metrics->timed_out.add();
   deadline_ = Clock::time_point::max();
   std::error_code ec;
   socket_.cancel(ec);
+  return true;
 }
 
 void Connection::close_if_idle() {

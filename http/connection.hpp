@@ -67,8 +67,9 @@ class Connection {
 
   asio::awaitable<void> run();
 
-  // For the sweeper: closes the connection if its deadline has passed.
-  void expire_if_due(Clock::time_point now);
+  // For the sweeper: closes the connection if its deadline has passed;
+  // true if it did.
+  bool expire_if_due(Clock::time_point now);
   // For draining: closes the connection now if it is between requests.
   void close_if_idle();
   // For the end of draining: closes it whatever it is doing.

@@ -1,6 +1,8 @@
 #include "http/error_response.hpp"
 
+#include <chrono>
 #include <string>
+#include <utility>
 
 #include "core/backing_error.hpp"
 #include "core/json_writer.hpp"
@@ -33,15 +35,26 @@ void render_error(std::exception_ptr error, const Request& req, Response& res, E
   } catch (const BackingError& e) {
     if (e.unavailable()) {
       if (req.metrics) req.metrics->unavailable[metrics::service_slot(e.service())].add();
-      std::string line = "503 for ";
-      line += req.path;
-      line += " (request ";
-      line += req.request_id;
-      line += "): ";
-      line += e.service();
-      line += ": ";
-      line += e.what();
-      log::warn(line);
+      // At most one line a second per loop thread: an outage under load
+      // would otherwise log every request (the metrics count them all).
+      thread_local std::chrono::steady_clock::time_point next_line{};
+      thread_local std::uint64_t unlogged = 0;
+      auto now = std::chrono::steady_clock::now();
+      if (now < next_line) {
+        ++unlogged;
+      } else {
+        next_line = now + std::chrono::seconds(1);
+        std::string line = "503 for ";
+        line += req.path;
+        line += " (request ";
+        line += req.request_id;
+        line += "): ";
+        line += e.service();
+        line += ": ";
+        line += e.what();
+        if (unlogged) line += " (and " + std::to_string(std::exchange(unlogged, 0)) + " more 503s)";
+        log::warn(line);
+      }
       shape(res, 503, "service_unavailable", "a backing service is unavailable; retry shortly");
       res.set_header("Retry-After", "1");
       return;

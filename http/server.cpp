@@ -94,6 +94,10 @@ void Server::start() {
     loop->thread = std::thread([this, l = loop.get()] { run_loop(*l); });
 }
 
+namespace {
+constexpr std::size_t kExpireBatch = 32;
+}  // namespace
+
 void Server::run_loop(Loop& loop) {
   log::buffer_this_thread(pool_);
 
@@ -165,10 +169,20 @@ void Server::run_loop(Loop& loop) {
       auto lag = std::chrono::duration_cast<std::chrono::microseconds>(now - due);
       counts.lag.observe(lag);
       counts.lag_last_us.set(static_cast<std::uint64_t>(std::max<long long>(0, lag.count())));
-      // expire_if_due never unlinks (the coroutine does, later), so the
-      // iteration is safe.
-      for (Connection* c : loop.context.connections)
-        c->expire_if_due(now);
+      // Each expired connection then answers 408 and closes (some 10 µs
+      // of work). Thousands due at once (a slowloris cut at its deadline)
+      // would hold the loop for tens of milliseconds, so they are expired
+      // kExpireBatch at a time, and the loop serves everyone else between
+      // batches. expire_if_due never unlinks (the coroutine does, later),
+      // so each pass may iterate; a pass starts over after the yield, and
+      // connections already expired no longer count.
+      for (;;) {
+        std::size_t expired = 0;
+        for (Connection* c : loop.context.connections)
+          if (c->expire_if_due(now) && ++expired == kExpireBatch) break;
+        if (expired < kExpireBatch) break;
+        co_await asio::post(loop.io, asio::use_awaitable);
+      }
       log::flush_this_thread();
     }
   };
