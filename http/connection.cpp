@@ -99,7 +99,11 @@ void Connection::force_close() {
 }
 
 asio::awaitable<void> Connection::run() {
-  set_deadline(loop_.options.idle_timeout);
+  // Until its first request, a connection has the head's deadline from its
+  // accept: one that never sends a byte is not idle keep-alive, and must
+  // not hold its slot for the idle timeout.
+  const Clock::time_point accepted = Clock::now();
+  deadline_ = accepted + loop_.options.header_timeout;
   bool graceful = false;  // close with a lingering read, as after a response
   for (;;) {
     if (!out_.empty() && !co_await flush()) break;
@@ -114,7 +118,10 @@ asio::awaitable<void> Connection::run() {
       if (!parser_.in_message()) {
         shrink_idle_buffers();  // a few comparisons, unless a big request just left
         state_ = State::idle;
-        set_deadline(loop_.options.idle_timeout);
+        if (answered_any_)
+          set_deadline(loop_.options.idle_timeout);
+        else
+          deadline_ = accepted + loop_.options.header_timeout;
       } else if (!parser_.head_complete()) {
         state_ = State::reading_head;
         deadline_ = request_start_ + loop_.options.header_timeout;
@@ -346,6 +353,7 @@ asio::awaitable<void> Connection::linger_close() {
 }
 
 void Connection::answered(const Request* req, int status, std::size_t bytes) {
+  answered_any_ = true;
   auto elapsed =
       std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - request_start_);
   auto& m = *loop_.metrics;

@@ -118,6 +118,7 @@ class Connection {
   Clock::time_point request_start_{};
   Clock::time_point body_start_{};
   bool continue_sent_ = false;
+  bool answered_any_ = false;  // until then, the head deadline runs from the accept
   bool timed_out_ = false;
 };
 

@@ -1,5 +1,5 @@
-// Fuzzes the request path as the connection drives it: the input is split
-// into reads at positions taken from its first bytes, fed to the parser with
+// Fuzzes the request path as the connection drives it: the input is cut
+// into reads of a size its first byte picks (1–64), fed to the parser with
 // pipelining, each complete request is routed, and its query, cookies and
 // body (as JSON and as a form) are parsed. Any crash, sanitizer report or
 // broken invariant is a finding.

@@ -1,6 +1,6 @@
 // Fuzzes percent-decoding and query/form parsing. Invariants: a decoded
 // value never holds a NUL byte and is never longer than its input; every
-// byte string survives encoding and decoding unchanged; parsing never
+// decoded value survives escaping and decoding again unchanged; parsing never
 // returns more pairs than allowed; and a parsed query, written out again
 // with every byte escaped, parses back to the same pairs in the same order.
 #include <cstddef>

@@ -118,10 +118,19 @@ def check_counts(s):
           value(m, "tern_http_connections_open") >= 1)
     check("resident memory reported", value(m, "process_resident_memory_bytes") > 1e6)
 
+    leaked = [name for name, secret in (("the session cookie", alice.cookie.split("=", 1)[1]),
+                                        ("the client secret", d["clientSecret"]),
+                                        ("the access token", token),
+                                        ("the password", "password1")) if secret in text]
+    check("no secret of the run in the scrape", not leaked, leaked)
     promtool = subprocess.run(["promtool", "check", "metrics"], input=text.encode(),
                               capture_output=True)
     check("promtool check metrics: clean", promtool.returncode == 0 and not promtool.stdout and
           not promtool.stderr, (promtool.stdout + promtool.stderr)[:500])
+    check("the only labels are method, route, status, loop, pool, state, outcome, service, "
+          "reason, le", {k for key in m for k, _ in key[1]} <=
+          {"method", "route", "status", "loop", "pool", "state", "outcome", "service",
+           "reason", "le"}, {k for key in m for k, _ in key[1]})
 
     # Scrapes while requests run: counters never go down.
     def load(_):
