@@ -60,8 +60,16 @@ void parse_listen(Config& c, const std::string& name, const std::string& v) {
   c.listen_port = static_cast<std::uint16_t>(parse_uint(name, v.substr(colon + 1), 0, 65535));
 }
 
+// deploy/tern.env.example's placeholders are long enough to pass the
+// length check; a server must not start with one.
+void refuse_placeholder(const std::string& name, std::string_view v) {
+  if (v.find("CHANGE-ME") != std::string_view::npos)
+    bad(name, "is still the placeholder of tern.env.example (make one: openssl rand -base64 48)");
+}
+
 void parse_secret(std::string& out, const std::string& name, const std::string& v) {
   if (v.size() < 32) bad(name, "must be at least 32 characters");
+  refuse_placeholder(name, v);
   out = v;
 }
 
@@ -149,6 +157,8 @@ const std::vector<Setting>& settings() {
          if (!keys) bad(n, "expected kid:secret,... with kids of [A-Za-z0-9._-]{1,64}");
          for (const auto& k : *keys)
            if (k.secret.size() < 32) bad(n, "the secret of kid " + k.kid + " is under 32 chars");
+         for (const auto& k : *keys)
+           refuse_placeholder(n, k.secret);
          c.jwt_keys = std::move(*keys);
        }},
       {"TERN_JWT_TTL_S", "900", "lifetime of an access token (seconds)",

@@ -153,6 +153,11 @@ for want in TERN_SESSION_SECRET=CHANGE-ME TERN_JWT_SECRET=CHANGE-ME DATABASE_URL
   TERN_TRUSTED_PROXIES=127.0.0.1 TERN_LOG_FORMAT=json TERN_ACCESS_LOG=on; do
   check "tern.env.example sets ${want}…" "grep -q '^$want' '$envfile'"
 done
+# Copied and not edited, it must not start a server: the placeholders are refused.
+unedited=$(cd "$work" && env -i PATH="$PATH" bash -c "set -a; . '$envfile'; exec '$TERN' serve" 2>&1)
+unedited_rc=$?
+check "tern refuses to start with tern.env.example's placeholder secrets (exit 2, one line)" \
+  "[ $unedited_rc -eq 2 ] && grep -q 'placeholder' <<<\"\$unedited\" && [ \"\$(wc -l <<<\"\$unedited\")\" -eq 1 ]"
 
 # --- nginx.conf ------------------------------------------------------------
 conf=$DEPLOY/nginx.conf

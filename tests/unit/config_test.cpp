@@ -61,6 +61,11 @@ TEST_CASE("bad values name the variable") {
   CHECK(error_of({{"TERN_SESSION_STORE", "files"}}).starts_with("TERN_SESSION_STORE:"));
   CHECK(error_of({{"DATABASE_URL", "mysql://x"}}).starts_with("DATABASE_URL:"));
   CHECK(error_of({{"TERN_JWT_SECRET", "short"}}).starts_with("TERN_JWT_SECRET:"));
+  // deploy/tern.env.example's placeholders are long enough, and refused.
+  CHECK(error_of({{"TERN_SESSION_SECRET", "CHANGE-ME-session-secret-at-least-32-characters"}})
+            .starts_with("TERN_SESSION_SECRET:"));
+  CHECK(error_of({{"TERN_JWT_KEYS", "k2:CHANGE-ME-jwt-secret-at-least-32-characters-long"}})
+            .starts_with("TERN_JWT_KEYS:"));
   CHECK(error_of({{"TERN_ACCESS_LOG", "maybe"}}).starts_with("TERN_ACCESS_LOG:"));
 }
 
