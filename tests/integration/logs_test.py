@@ -62,7 +62,9 @@ def run(s):
     st, _, r = s.request("GET", "/healthz", headers={"X-Request-Id": "bad id\x7f"})
     check("…an implausible one is replaced", r.getheader("X-Request-Id") not in (None, "bad id\x7f"))
 
-    log = s.log_once_it_has('"edge-42.a_b"')
+    # Each loop hands its lines over on its own tick: wait for every id.
+    for i in ids + [malformed_id, "edge-42.a_b"]:
+        log = s.log_once_it_has(f'"{i}"')
     lines = [line for line in log.splitlines() if line.strip()]
     parsed = []
     for line in lines:

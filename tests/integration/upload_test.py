@@ -140,8 +140,18 @@ def head_for(user, length, boundary=BOUNDARY):
             f"Content-Length: {length}\r\n\r\n").encode()
 
 
-def settled(server):
-    """The stored files once no thumbnail is still on its way (unchanged for 0.5 s)."""
+def settled(server, user):
+    """The stored files once none of `user`'s thumbnails is still on its way:
+    none pending in PostgreSQL (a slow build, TSan, can take seconds per
+    thumbnail), then the files unchanged for 0.5 s."""
+    deadline = time.time() + 120
+    sql = f"SELECT count(*) FROM images WHERE user_id = {user.id} AND thumb_state = 'pending'"
+    while time.time() < deadline:
+        pending = subprocess.run(["psql", os.environ["DATABASE_URL"], "-XAtqc", sql], check=True,
+                                 capture_output=True, text=True).stdout.strip()
+        if pending == "0":
+            break
+        time.sleep(0.1)
     last, since = stored(server), time.time()
     while time.time() - since < 0.5:
         time.sleep(0.05)
@@ -268,7 +278,7 @@ def run(s):
           results == {201}, results)
 
     # --- malformed uploads -----------------------------------------------------
-    before = settled(s)  # the split uploads' thumbnails are still being made
+    before = settled(s, alice)  # the split uploads' thumbnails are still being made
     png = sample("png", 20, 20)
     cases = [
         ("no img part", multipart([("other", None, None, b"x")]), None, 400, "missing_image"),
