@@ -1,5 +1,7 @@
 #include "http/error_response.hpp"
 
+#include <asio/multiple_exceptions.hpp>
+
 #include <chrono>
 #include <string>
 #include <utility>
@@ -23,8 +25,28 @@ void status_code_error(Response& res, int status, std::string_view, std::string_
   res.json(status, std::move(out));
 }
 
+namespace {
+
+// Queries awaited together (asio's awaitable operators, db/posts.cpp) that
+// both fail arrive as asio::multiple_exceptions: what the request met is
+// the first of them (PostgreSQL gone, say), not a surprise worth a 500.
+std::exception_ptr first_failure(std::exception_ptr error) {
+  for (;;) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const asio::multiple_exceptions& e) {
+      error = e.first_exception();
+    } catch (...) {
+      return error;
+    }
+  }
+}
+
+}  // namespace
+
 void render_error(std::exception_ptr error, const Request& req, Response& res, ErrorShape shape) {
   res.clear();
+  error = first_failure(std::move(error));
   try {
     std::rethrow_exception(error);
   } catch (const HttpError& e) {

@@ -2,6 +2,8 @@
 // in both shapes, with the half-built response thrown away first.
 #include <doctest/doctest.h>
 
+#include <asio/multiple_exceptions.hpp>
+
 #include <functional>
 
 #include "core/thread_pool.hpp"
@@ -64,6 +66,11 @@ TEST_CASE("errors: every unavailable backing service is one 503 with Retry-After
       [] { throw db::RedisError(RK::timeout, "slow"); },
       [] { throw PoolFull(); },
       [] { throw BackingError("session store", "full"); },
+      // Two queries awaited together, both failed (asio's awaitable operators).
+      [] {
+        throw asio::multiple_exceptions(
+            std::make_exception_ptr(db::PgError(PK::connection_lost, "lost")));
+      },
   };
   for (auto& raise : raises) {
     auto res = render(raise);
