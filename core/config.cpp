@@ -325,6 +325,16 @@ const std::vector<Setting>& settings() {
          if (v != "text" && v != "json") bad(n, "expected text or json, got '" + v + "'");
          c.log_json = v == "json";
        }},
+      {"TERN_TLS_CERT", "(none)",
+       "PEM certificate chain: serve HTTPS (with TERN_TLS_KEY; SIGHUP reloads both)",
+       [](Config& c, const std::string&, const std::string& v) { c.tls_cert = v; }},
+      {"TERN_TLS_KEY", "(none)", "PEM private key of TERN_TLS_CERT",
+       [](Config& c, const std::string&, const std::string& v) { c.tls_key = v; }},
+      {"TERN_HSTS_MAX_AGE", "31536000",
+       "over TLS, Strict-Transport-Security max-age in seconds (0: not sent)",
+       [](Config& c, const std::string& n, const std::string& v) {
+         c.hsts_max_age = std::chrono::seconds(parse_uint(n, v, 0, 2 * 31'536'000));
+       }},
       {"TERN_LOG_LEVEL", "info", "debug | info | warn | error",
        [](Config& c, const std::string& n, const std::string& v) {
          if (v != "debug" && v != "info" && v != "warn" && v != "error")
@@ -360,12 +370,22 @@ Config load_config(const EnvLookup& env) {
     if (c.jwt_secret.empty()) bad("TERN_JWT_SECRET", "is required but not set (see tern --help)");
     c.jwt_keys.push_back({"k1", c.jwt_secret});
   }
+  if (c.tls_cert.empty() != c.tls_key.empty())
+    bad(c.tls_cert.empty() ? "TERN_TLS_CERT" : "TERN_TLS_KEY",
+        "is required when " + std::string(c.tls_cert.empty() ? "TERN_TLS_KEY" : "TERN_TLS_CERT") +
+            " is set");
+  // Over TLS the browser's origin is https://: the CSRF check and the
+  // cookies' Secure attribute follow the public origin.
+  const std::string scheme = c.tls() ? "https://" : "http://";
+  if (c.tls() && !c.public_origin.empty() && !c.public_origin.starts_with("https://"))
+    bad("TERN_PUBLIC_ORIGIN",
+        "must be https:// when TERN_TLS_CERT is set, got '" + c.public_origin + "'");
   if (c.public_origin.empty()) {
     c.public_origin_derived = true;
     bool v6 = c.listen_host.find(':') != std::string::npos;
     std::string host = v6 ? "[" + c.listen_host + "]" : c.listen_host;
-    c.public_origin = normalize_origin("http://" + host + ":" + std::to_string(c.listen_port))
-                          .value_or("http://" + host + ":" + std::to_string(c.listen_port));
+    c.public_origin = normalize_origin(scheme + host + ":" + std::to_string(c.listen_port))
+                          .value_or(scheme + host + ":" + std::to_string(c.listen_port));
   }
   return c;
 }

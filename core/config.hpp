@@ -85,6 +85,12 @@ struct Config {
   MetricsAccess metrics = MetricsAccess::local;
   std::string log_level = "info";
   bool log_json = false;  // TERN_LOG_FORMAT=json
+
+  // TLS: both set, or neither (plain HTTP, as behind a TLS-ending proxy).
+  std::string tls_cert;                           // PEM certificate chain, leaf first
+  std::string tls_key;                            // PEM private key
+  std::chrono::seconds hsts_max_age{31'536'000};  // over TLS; 0: no header
+  bool tls() const { return !tls_cert.empty(); }
 };
 
 class ConfigError : public std::runtime_error {

@@ -215,6 +215,12 @@ std::string Metrics::render() const {
   t.family("tern_http_connections_timed_out_total", "counter",
            "Connections closed at a deadline (head, body, idle or write).");
   t.sample("tern_http_connections_timed_out_total", "", total(&LoopMetrics::timed_out));
+  t.family("tern_tls_handshakes_total", "counter",
+           "TLS handshakes, by outcome (failed: refused, cut at the head deadline, plain HTTP).");
+  t.sample("tern_tls_handshakes_total", label("outcome", "ok"),
+           total(&LoopMetrics::tls_handshakes));
+  t.sample("tern_tls_handshakes_total", label("outcome", "failed"),
+           total(&LoopMetrics::tls_handshake_failures));
 
   t.family("tern_event_loop_lag_seconds", "histogram",
            "How late each event loop's 100 ms ticker fired.");

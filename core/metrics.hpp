@@ -107,6 +107,7 @@ struct LoopMetrics {
 
   // Connections (http/server.cpp, http/connection.cpp).
   Counter accepted, refused_full, refused_address, timed_out;
+  Counter tls_handshakes, tls_handshake_failures;  // TLS listeners only
   // How late the loop's 100 ms ticker fired: the loop's lag.
   Histogram lag;
   Counter lag_last_us;

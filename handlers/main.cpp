@@ -1,6 +1,7 @@
 // tern: start-up and shutdown. Reads the configuration (a bad setting ends
 // here with one line naming it), starts the two pools and the event loops,
-// and waits for SIGTERM or SIGINT to drain and exit 0.
+// and waits for SIGTERM or SIGINT to drain and exit 0. SIGHUP reloads the
+// TLS certificate and key (and is harmless without TLS).
 //
 // `tern migrate` is the other command: it brings the database schema up to
 // date and exits. `serve` never migrates by itself; scripts/dev runs
@@ -13,6 +14,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <iostream>
 #include <optional>
 
@@ -26,6 +28,7 @@
 #include "handlers/app.hpp"
 #include "handlers/supervisor.hpp"
 #include "http/server.hpp"
+#include "http/tls_context.hpp"
 
 namespace {
 
@@ -65,6 +68,16 @@ int serve(const tern::Config& config) {
   }
   tern::handlers::App& app = *made;
 
+  std::optional<tern::http::TlsCertificates> tls;
+  if (config.tls()) {
+    try {
+      tls.emplace(config.tls_cert, config.tls_key);
+    } catch (const tern::http::TlsError& e) {
+      std::fprintf(stderr, "tern: %s\n", e.what());
+      return 2;
+    }
+  }
+
   tern::http::ServerOptions options;
   options.host = config.listen_host;
   options.port = config.listen_port;
@@ -78,6 +91,10 @@ int serve(const tern::Config& config) {
   options.max_connections_per_address = config.max_connections_per_address;
   options.connection.access_log = config.access_log;
   options.connection.trusted_proxies = config.trusted_proxies;
+  options.connection.hsts = config.hsts_max_age.count() > 0
+                                ? "max-age=" + std::to_string(config.hsts_max_age.count())
+                                : std::string();
+  options.tls = tls ? &*tls : nullptr;
 
   options.hooks = &app.loop_hooks();
   options.metrics = &metrics;
@@ -102,17 +119,40 @@ int serve(const tern::Config& config) {
                  config.listen_port, e.code().message().c_str());
     return 1;
   }
-  tern::log::info("tern listening on http://" + config.listen_host + ":" +
-                  std::to_string(server.port()) + " (" + std::to_string(config.threads) +
-                  " loop threads, " + std::to_string(config.pool_threads) + " CPU and " +
+  tern::log::info(std::string("tern listening on ") + (tls ? "https://" : "http://") +
+                  config.listen_host + ":" + std::to_string(server.port()) + " (" +
+                  std::to_string(config.threads) + " loop threads, " +
+                  std::to_string(config.pool_threads) + " CPU and " +
                   std::to_string(config.io_threads) + " I/O pool threads)");
 
+  if (tls) tern::log::info("TLS certificate: " + tls->describe());
+
+  // Signals are taken on this thread, never a loop thread: reading the
+  // certificate files again on SIGHUP may wait for the disk.
   asio::io_context signals_io;
-  asio::signal_set signals(signals_io, SIGTERM, SIGINT);
-  signals.async_wait([&](const std::error_code&, int signo) {
-    tern::log::info(std::string("received ") + (signo == SIGTERM ? "SIGTERM" : "SIGINT") +
-                    ", draining");
-  });
+  asio::signal_set signals(signals_io, SIGTERM, SIGINT, SIGHUP);
+  std::function<void(const std::error_code&, int)> on_signal = [&](const std::error_code& ec,
+                                                                   int signo) {
+    if (ec) return;
+    if (signo != SIGHUP) {
+      tern::log::info(std::string("received ") + (signo == SIGTERM ? "SIGTERM" : "SIGINT") +
+                      ", draining");
+      return;  // signals_io runs out of work: on to the drain
+    }
+    if (!tls) {
+      tern::log::info("received SIGHUP: no TLS certificate to reload");
+    } else {
+      try {
+        tls->reload();
+        tern::log::info("received SIGHUP: TLS certificate reloaded: " + tls->describe());
+      } catch (const tern::http::TlsError& e) {
+        tern::log::error(std::string("received SIGHUP: ") + e.what() +
+                         "; still serving the previous certificate");
+      }
+    }
+    signals.async_wait(on_signal);
+  };
+  signals.async_wait(on_signal);
   signals_io.run();
   server.shutdown();
   // Jobs still on the pools (a thumbnail, a hash) post their completion to a

@@ -41,6 +41,7 @@ int supervise(unsigned workers, const std::function<int()>& work) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   sigaddset(&signals, SIGCHLD);
   sigprocmask(SIG_BLOCK, &signals, &previous);
   pid_t supervisor = getpid();
@@ -92,6 +93,12 @@ int supervise(unsigned workers, const std::function<int()>& work) {
                      static_cast<long>(wait.count() % 1'000'000'000)};
     siginfo_t info;
     int signo = sigtimedwait(&signals, &info, &timeout);
+    if (signo == SIGHUP) {
+      // Each worker loaded the certificate itself: each reloads it.
+      log::info("supervisor: SIGHUP, passed to the workers");
+      for (Slot& s : slots)
+        if (s.pid != 0) kill(s.pid, SIGHUP);
+    }
     if (signo == SIGTERM || signo == SIGINT) {
       if (!stopping)
         log::info(std::string("supervisor: ") + (signo == SIGTERM ? "SIGTERM" : "SIGINT") +

@@ -51,6 +51,8 @@ Connection::Connection(tcp::socket socket, LoopContext& loop)
         return match_.max_body;
       }) {
   self_ = loop_.connections.insert(loop_.connections.end(), this);
+  if (loop_.tls.certificates)
+    tls_ = std::make_unique<TlsStream>(loop_.tls.get().native_handle(), socket_.native_handle());
   std::error_code ec;
   socket_.set_option(tcp::no_delay(true), ec);
   socket_.non_blocking(true, ec);
@@ -105,13 +107,18 @@ asio::awaitable<void> Connection::run() {
   const Clock::time_point accepted = Clock::now();
   deadline_ = accepted + loop_.options.header_timeout;
   bool graceful = false;  // close with a lingering read, as after a response
+  if (tls_ && !co_await handshake()) {
+    std::error_code ec;
+    socket_.close(ec);
+    co_return;
+  }
   for (;;) {
     if (!out_.empty() && !co_await flush()) break;
     if (loop_.draining && !parser_.in_message()) break;
     if (state_ == State::closing) break;
 
     std::error_code ec;
-    std::size_t n = socket_.read_some(asio::buffer(loop_.read_buffer), ec);
+    std::size_t n = read_now(ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
       // Nothing buffered: wait for the socket, under the deadline that fits
       // what we are waiting for.
@@ -132,10 +139,7 @@ asio::awaitable<void> Connection::run() {
         state_ = State::reading_body;
         deadline_ = body_start_ + loop_.options.body_timeout;
       }
-      std::error_code wait_ec;
-      co_await socket_.async_wait(tcp::socket::wait_read,
-                                  asio::redirect_error(asio::use_awaitable, wait_ec));
-      if (wait_ec) break;
+      if (co_await wait_ready()) break;
       continue;
     }
     if (ec) break;  // end of stream or reset
@@ -153,10 +157,12 @@ asio::awaitable<void> Connection::run() {
     out_.clear();
     const Request* req = parser_.head_complete() ? &parser_.request() : nullptr;
     assign_request_id(req);
-    response_.serialize(out_, {.request_id = request_id_});
-    answered(req, 408, out_.size());
+    queue_response(req, {});
     std::error_code ec;
-    socket_.write_some(asio::buffer(out_), ec);
+    if (tls_)
+      tls_->write(out_.data(), out_.size(), ec);
+    else
+      socket_.write_some(asio::buffer(out_), ec);
   }
   co_await discard_body();  // an upload cut off by the client or its deadline
   if (graceful && socket_.is_open()) co_await linger_close();
@@ -237,12 +243,9 @@ asio::awaitable<bool> Connection::answer() {
   if (group) group->add_headers(response_);
 
   bool keep_alive = req.keep_alive && !response_.close && !loop_.draining;
-  std::size_t before = out_.size();
-  response_.serialize(out_, {.keep_alive = keep_alive,
-                             .http10 = req.is_http10(),
-                             .omit_body = req.method == Method::head,
-                             .request_id = request_id_});
-  answered(&req, response_.status, out_.size() - before);
+  queue_response(&req, {.keep_alive = keep_alive,
+                        .http10 = req.is_http10(),
+                        .omit_body = req.method == Method::head});
   parser_.next();
   continue_sent_ = false;
   state_ = State::idle;
@@ -271,11 +274,8 @@ asio::awaitable<bool> Connection::stream_body() {
   const RouteGroup* group = match_.group;
   render_error(failure, req, response_, group ? group->error_shape : json_error);
   if (group) group->add_headers(response_);
-  std::size_t before = out_.size();
   assign_request_id(&req);
-  response_.serialize(out_,
-                      {.keep_alive = false, .http10 = req.is_http10(), .request_id = request_id_});
-  answered(&req, response_.status, out_.size() - before);
+  queue_response(&req, {.keep_alive = false, .http10 = req.is_http10()});
   co_await flush();
   co_return false;
 }
@@ -297,8 +297,11 @@ asio::awaitable<bool> Connection::flush() {
   state_ = State::writing;
   set_deadline(loop_.options.idle_timeout);  // a client that never reads is dropped
   std::error_code ec;
-  co_await asio::async_write(socket_, asio::buffer(out_),
-                             asio::redirect_error(asio::use_awaitable, ec));
+  if (tls_)
+    ec = co_await write_all(out_);
+  else
+    co_await asio::async_write(socket_, asio::buffer(out_),
+                               asio::redirect_error(asio::use_awaitable, ec));
   if (out_.capacity() > (256 << 10))
     release_buffer(out_);
   else
@@ -320,18 +323,18 @@ void Connection::connection_error(int status, std::string_view code, std::string
 asio::awaitable<void> Connection::answer_parse_error() {
   int status = parser_.error_status();
   connection_error(status, error_code_for(status), parser_.error_reason());
-  std::size_t before = out_.size();
   const Request* req = parser_.head_complete() ? &parser_.request() : nullptr;
   assign_request_id(req);
-  response_.serialize(out_, {.request_id = request_id_});
-  answered(req, status, out_.size() - before);
+  queue_response(req, {});
   co_await flush();
 }
 
 asio::awaitable<void> Connection::linger_close() {
   // Closing a socket with unread input makes the kernel send RST, which can
   // destroy the response we just wrote before the client reads it. So: stop
-  // sending, then read and discard for a short, bounded while.
+  // sending, then read and discard for a short, bounded while. Over TLS,
+  // close_notify goes first; what is discarded then is left encrypted.
+  if (tls_) tls_->shutdown();
   std::error_code ec;
   socket_.shutdown(tcp::socket::shutdown_send, ec);
   if (ec) co_return;
@@ -350,6 +353,71 @@ asio::awaitable<void> Connection::linger_close() {
     if (ec) break;
     discarded += n;
   }
+}
+
+void Connection::queue_response(const Request* req, Framing framing) {
+  framing.request_id = request_id_;
+  if (tls_) framing.hsts = loop_.options.hsts;
+  std::size_t before = out_.size();
+  response_.serialize(out_, framing);
+  answered(req, response_.status, out_.size() - before);
+}
+
+std::size_t Connection::read_now(std::error_code& ec) {
+  if (tls_) return tls_->read(loop_.read_buffer.data(), loop_.read_buffer.size(), ec);
+  return socket_.read_some(asio::buffer(loop_.read_buffer), ec);
+}
+
+asio::awaitable<std::error_code> Connection::wait_ready() {
+  auto direction = tls_ && tls_->want() == TlsStream::Want::write ? tcp::socket::wait_write
+                                                                  : tcp::socket::wait_read;
+  std::error_code ec;
+  co_await socket_.async_wait(direction, asio::redirect_error(asio::use_awaitable, ec));
+  co_return ec;
+}
+
+asio::awaitable<std::error_code> Connection::write_all(std::string_view data) {
+  while (!data.empty()) {
+    std::error_code ec;
+    data.remove_prefix(tls_->write(data.data(), data.size(), ec));
+    if (ec == asio::error::would_block) {
+      if (auto wait_ec = co_await wait_ready()) co_return wait_ec;
+      continue;
+    }
+    if (ec) co_return ec;
+  }
+  co_return std::error_code();
+}
+
+asio::awaitable<bool> Connection::handshake() {
+  for (;;) {
+    std::error_code ec;
+    tls_->handshake(ec);
+    if (!ec) {
+      loop_.metrics->tls_handshakes.add();
+      co_return true;
+    }
+    if (ec == asio::error::would_block) {
+      if (co_await wait_ready()) break;  // the deadline, a drain, a reset
+      continue;
+    }
+    if (tls_->plain_http_seen()) {
+      // OpenSSL read "GET " where a ClientHello belongs and sent no alert:
+      // answer in plain HTTP, as nginx does, rather than leave the client
+      // puzzling over a closed connection.
+      tls_.reset();  // what follows is plain HTTP, without HSTS
+      connection_error(400, "tls_required", "this port speaks HTTPS");
+      out_.clear();
+      assign_request_id(nullptr);
+      queue_response(nullptr, {});
+      socket_.write_some(asio::buffer(out_), ec);
+      out_.clear();
+      co_await linger_close();
+    }
+    break;
+  }
+  loop_.metrics->tls_handshake_failures.add();
+  co_return false;
 }
 
 void Connection::answered(const Request* req, int status, std::size_t bytes) {

@@ -11,6 +11,10 @@
 // Timeouts are deadlines, not timers: the connection stores when it must
 // have made progress, and its loop's sweeper (see LoopContext) closes those
 // past due. Setting a deadline is a store, not a timer operation.
+//
+// Over TLS the shape is the same: TlsStream reads and writes through
+// OpenSSL on the same non-blocking socket, and says which readiness to
+// await when it cannot go on (a handshake or a record may want either).
 #pragma once
 
 #include <asio/awaitable.hpp>
@@ -18,6 +22,7 @@
 
 #include <chrono>
 #include <list>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,6 +30,8 @@
 #include "http/parser.hpp"
 #include "http/response.hpp"
 #include "http/router.hpp"
+#include "http/tls_context.hpp"
+#include "http/tls_stream.hpp"
 
 namespace tern::http {
 
@@ -37,6 +44,8 @@ struct ConnectionOptions {
   std::chrono::milliseconds body_timeout{60'000};
   bool access_log = true;
   std::vector<std::string> trusted_proxies;  // see http/client_address.hpp
+  // Over TLS, sent as Strict-Transport-Security (empty: not sent).
+  std::string hsts = "max-age=31536000";
 };
 
 class Connection;
@@ -54,6 +63,7 @@ struct LoopContext {
   // and a count, in hex: "Xq3vT9aZ0-1f".
   std::string request_id_prefix;
   std::uint64_t requests = 0;
+  TlsContextCache tls;  // tls.certificates null: plain HTTP
 };
 
 class Connection {
@@ -94,6 +104,18 @@ class Connection {
   // rendered into response_ as the request's route group would.
   void connection_error(int status, std::string_view code, std::string_view message);
   asio::awaitable<void> linger_close();
+  // Over TLS: the handshake, under the head deadline; false ends the
+  // connection (a client that spoke plain HTTP is told so first).
+  asio::awaitable<bool> handshake();
+  // Reads what the socket (or OpenSSL) holds now, without waiting;
+  // would_block when there is nothing.
+  std::size_t read_now(std::error_code& ec);
+  // Waits until the socket is ready for what the last would_block wanted.
+  asio::awaitable<std::error_code> wait_ready();
+  asio::awaitable<std::error_code> write_all(std::string_view data);
+  // Appends the response in response_ to out_ under request_id_ (set by
+  // assign_request_id), then counts and logs it.
+  void queue_response(const Request* req, Framing framing);
   void set_deadline(std::chrono::milliseconds from_now);
   // Between requests: let go of buffers a large request left behind.
   void shrink_idle_buffers();
@@ -105,6 +127,7 @@ class Connection {
 
   asio::ip::tcp::socket socket_;
   LoopContext& loop_;
+  std::unique_ptr<TlsStream> tls_;
   std::list<Connection*>::iterator self_;
   RequestParser parser_;
   Match match_;

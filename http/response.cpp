@@ -73,7 +73,7 @@ void Response::clear() {
 }
 
 void Response::serialize(std::string& out, Framing framing) const {
-  auto [keep_alive, http10, omit_body, request_id] = framing;
+  auto [keep_alive, http10, omit_body, request_id, hsts] = framing;
   // 1xx, 204 and 304 never carry a body (RFC 9110 §6.4.1).
   bool bodiless = status < 200 || status == 204 || status == 304;
   out += http10 ? "HTTP/1.0 " : "HTTP/1.1 ";
@@ -100,6 +100,11 @@ void Response::serialize(std::string& out, Framing framing) const {
   if (!request_id.empty()) {
     out += "X-Request-Id: ";
     out += request_id;
+    out += "\r\n";
+  }
+  if (!hsts.empty()) {
+    out += "Strict-Transport-Security: ";
+    out += hsts;
     out += "\r\n";
   }
   if (!keep_alive)

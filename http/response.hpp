@@ -20,6 +20,7 @@ struct Framing {
   bool http10 = false;            // the request was HTTP/1.0: answer in kind
   bool omit_body = false;         // the answer to HEAD: headers only
   std::string_view request_id{};  // sent as X-Request-Id when set
+  std::string_view hsts{};        // sent as Strict-Transport-Security when set (TLS only)
 };
 
 class Response {

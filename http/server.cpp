@@ -32,7 +32,10 @@ using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT
 
 // What a connection over a limit is told before it is closed; built by the
 // same serializer as every other response, so its framing cannot drift.
-void refuse(tcp::socket& socket, int status, std::string_view code, std::string_view message) {
+// A TLS client could not read a plain answer: it is only closed.
+void refuse(tcp::socket& socket, bool tls, int status, std::string_view code,
+            std::string_view message) {
+  if (tls) return;
   Response r;
   r.error(status, code, message);
   r.set_header("Retry-After", "1");
@@ -47,7 +50,8 @@ void refuse(tcp::socket& socket, int status, std::string_view code, std::string_
 
 struct Server::Loop {
   Loop(const Router& router, const ConnectionOptions& options)
-      : context{router, options, false, nullptr, nullptr, {}, std::string(64 << 10, '\0'), {}, 0},
+      : context{router, options, false, nullptr, nullptr, {}, std::string(64 << 10, '\0'),
+                {},     0,       {}},
         io(1),
         acceptor(io),
         ticker(io) {}
@@ -80,6 +84,7 @@ void Server::start() {
     auto loop = std::make_unique<Loop>(router_, options_.connection);
     loop->context.metrics = &registry.add_loop();
     loop->context.request_id_prefix = request_id_prefix_ + std::to_string(i) + "-";
+    loop->context.tls.certificates = options_.tls;
     loop->acceptor.open(endpoint.protocol());
     loop->acceptor.set_option(tcp::acceptor::reuse_address(true));
     loop->acceptor.set_option(reuse_port(true));
@@ -117,7 +122,7 @@ void Server::run_loop(Loop& loop) {
       auto& counts = *loop.context.metrics;
       if (open_.load(std::memory_order_relaxed) >= options_.max_connections) {
         counts.refused_full.add();
-        refuse(socket, 503, "too_many_connections", "connection limit reached");
+        refuse(socket, options_.tls, 503, "too_many_connections", "connection limit reached");
         continue;
       }
       std::error_code peer_ec;
@@ -130,7 +135,8 @@ void Server::run_loop(Loop& loop) {
                                : address_bucket(peer_text);
       if (!bucket.empty() && !slots_.take(bucket)) {
         counts.refused_address.add();
-        refuse(socket, 429, "too_many_connections", "too many connections from your address");
+        refuse(socket, options_.tls, 429, "too_many_connections",
+               "too many connections from your address");
         continue;
       }
       counts.accepted.add();

@@ -21,6 +21,7 @@
 #include "http/address_slots.hpp"
 #include "http/connection.hpp"
 #include "http/router.hpp"
+#include "http/tls_context.hpp"
 
 namespace tern {
 class ThreadPool;
@@ -56,6 +57,9 @@ struct ServerOptions {
   // Where the loops' counters are registered (one block per loop, added by
   // start()); must outlive the server. Null: the server keeps its own.
   metrics::Metrics* metrics = nullptr;
+  // Non-null: every connection speaks TLS with the current context of
+  // these certificates (must outlive the server). Null: plain HTTP.
+  const TlsCertificates* tls = nullptr;
 };
 
 class Server {

@@ -38,6 +38,9 @@ def free_port():
 
 
 class Server:
+    # An ssl.SSLContext: speak HTTPS to a tern serving TLS.
+    ssl_context = None
+
     def __init__(self, work, **extra):
         self.port = free_port()
         self.uploads = os.path.join(work, "uploads")
@@ -66,7 +69,11 @@ class Server:
         raise SystemExit("tern did not become ready")
 
     def request(self, method, path, body=None, cookie=None, headers=None, raw=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        if self.ssl_context:
+            conn = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=10,
+                                               context=self.ssl_context)
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         h = dict(headers or {})
         data = raw
         if body is not None:
