@@ -50,9 +50,10 @@ Connection::Connection(tcp::socket socket, LoopContext& loop)
         }
         return match_.max_body;
       }) {
-  self_ = loop_.connections.insert(loop_.connections.end(), this);
+  // Before the connection is listed: if this throws, nothing points at it.
   if (loop_.tls.certificates)
     tls_ = std::make_unique<TlsStream>(loop_.tls.get().native_handle(), socket_.native_handle());
+  self_ = loop_.connections.insert(loop_.connections.end(), this);
   std::error_code ec;
   socket_.set_option(tcp::no_delay(true), ec);
   socket_.non_blocking(true, ec);
