@@ -239,8 +239,16 @@ jwt_secret=$(openssl rand -hex 24)
 # (counted per client address across runs) cannot exhaust.
 # A clean environment, as systemd gives; sanitizer options pass through.
 tern_env=("PATH=$PATH")
+# A suppressions file in the checkout cannot be read by uid 65534 when the
+# checkout is in a private folder (root's home is 0700): tern gets a copy.
 for v in ASAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS LSAN_OPTIONS; do
-  [ -n "${!v:-}" ] && tern_env+=("$v=${!v}")
+  val=${!v:-}
+  [ -n "$val" ] || continue
+  if [[ $val =~ suppressions=([^:]+) ]]; then
+    install -m 0644 "${BASH_REMATCH[1]}" "$work/$v.supp"
+    val=${val/"suppressions=${BASH_REMATCH[1]}"/"suppressions=$work/$v.supp"}
+  fi
+  tern_env+=("$v=$val")
 done
 tern_env+=("TERN_UPLOAD_DIR=$work/uploads" "TERN_WEB_ROOT=$work/share/web" "${settings[@]}"
   "TERN_SESSION_SECRET=$session_secret" "TERN_JWT_SECRET=$jwt_secret"
