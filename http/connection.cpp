@@ -159,11 +159,7 @@ asio::awaitable<void> Connection::run() {
     const Request* req = parser_.head_complete() ? &parser_.request() : nullptr;
     assign_request_id(req);
     queue_response(req, {});
-    std::error_code ec;
-    if (tls_)
-      tls_->write(out_.data(), out_.size(), ec);
-    else
-      socket_.write_some(asio::buffer(out_), ec);
+    write_now();
   }
   co_await discard_body();  // an upload cut off by the client or its deadline
   if (graceful && socket_.is_open()) co_await linger_close();
@@ -364,6 +360,14 @@ void Connection::queue_response(const Request* req, Framing framing) {
   answered(req, response_.status, out_.size() - before);
 }
 
+void Connection::write_now() {
+  std::error_code ignored;
+  if (tls_)
+    tls_->write(out_.data(), out_.size(), ignored);
+  else
+    socket_.write_some(asio::buffer(out_), ignored);
+}
+
 std::size_t Connection::read_now(std::error_code& ec) {
   if (tls_) return tls_->read(loop_.read_buffer.data(), loop_.read_buffer.size(), ec);
   return socket_.read_some(asio::buffer(loop_.read_buffer), ec);
@@ -411,7 +415,7 @@ asio::awaitable<bool> Connection::handshake() {
       out_.clear();
       assign_request_id(nullptr);
       queue_response(nullptr, {});
-      socket_.write_some(asio::buffer(out_), ec);
+      write_now();
       out_.clear();
       co_await linger_close();
     }

@@ -113,6 +113,9 @@ class Connection {
   // Waits until the socket is ready for what the last would_block wanted.
   asio::awaitable<std::error_code> wait_ready();
   asio::awaitable<std::error_code> write_all(std::string_view data);
+  // Best effort, without waiting: what the socket takes of out_ now (a 408,
+  // a refusal before closing).
+  void write_now();
   // Appends the response in response_ to out_ under request_id_ (set by
   // assign_request_id), then counts and logs it.
   void queue_response(const Request* req, Framing framing);
